@@ -1,0 +1,1 @@
+"""Talking to cellular modems over AT commands."""

@@ -1,0 +1,1 @@
+"""Vendor dialects: how each module family says the same things."""

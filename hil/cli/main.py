@@ -1,0 +1,25 @@
+"""Entry point of the `hil` console script."""
+
+from __future__ import annotations
+
+import click
+
+from hil import __version__
+from hil.cli.lazy import LazyGroup
+
+# One line per top-level subcommand: name -> "module:click object". Keep sorted.
+SUBCOMMANDS: dict[str, str] = {}
+
+
+@click.group(
+    cls=LazyGroup,
+    lazy_subcommands=SUBCOMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.version_option(__version__, prog_name="hil")
+def cli() -> None:
+    """nce-hil: drive modems, SIMs, firmware and the 1NCE cloud, on real rigs or the virtual lab."""
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,1 @@
+"""The virtual lab: simulated modem, emulated 1NCE network and cloud, QEMU boards."""
