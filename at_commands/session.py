@@ -1,0 +1,369 @@
+"""The AT conversation as a state machine with no I/O ("sans-I/O").
+
+The live channel feeds it the bytes a port delivers; the capture decoder feeds it a recorded
+transcript. Both get the same answers: which lines are echo, information, final result codes or
+URCs (by the pending command's prefixes, the URC tables and the shape of registration lines, as
+reference §3.3 recommends), where binary payloads belong, when a prompt arrived, and when a boot
+line means the modem restarted under a command.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+
+from at_commands import grammar
+from at_commands.error_codes import lookup_cme, lookup_cms
+from at_commands.errors import (
+    AtCommandError,
+    AtError,
+    AtResponseError,
+    CmeError,
+    CmsError,
+    ModemRebootedError,
+)
+from at_commands.framing import DATA, LINE, NOISE, PROMPT, Tokenizer
+from at_commands.grammar import CommandSpec
+
+_BINARY_URCS = frozenset({"#XUDPDATA:", "#XTCPDATA:"})
+_VERBOSITY = re.compile(r"^AT(?:[A-Z&][0-9]*)*?V([01])", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Urc:
+    """An unsolicited result code: its line, and the body line or binary payload some carry."""
+
+    line: str
+    prefix: str | None = None
+    body: str | None = None
+    data: bytes | None = None
+    at: float = 0.0  # time.monotonic() when it arrived
+
+    @property
+    def value(self) -> str:
+        """The text after the prefix ("+CEREG: 5" -> "5")."""
+        return self.line[len(self.prefix) :].strip() if self.prefix else self.line
+
+
+@dataclass
+class Response:
+    """What a command produced, with everything seen on the way for evidence."""
+
+    command: str
+    final: str = ""
+    info: list[str] = field(default_factory=list)
+    urcs: list[Urc] = field(default_factory=list)
+    data: bytes | None = None
+    noise: list[bytes] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+    prompted: bool = False
+    error: AtError | None = None
+    started: float = 0.0
+    elapsed: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.final) and self.error is None
+
+    def values(self, prefix: str) -> list[str]:
+        """The text after `prefix` on every information line that has it."""
+        return [line[len(prefix) :].strip() for line in self.info if line.startswith(prefix)]
+
+    def value(self, prefix: str | None = None) -> str:
+        """The text after `prefix` on the one information line that has it (or the first bare
+        information line when prefix is None); AtResponseError when there is none."""
+        if prefix is None:
+            for line in self.info:
+                if grammar.line_prefix(line) is None:
+                    return line
+            raise AtResponseError(
+                f"{self.command}: expected a bare information line", command=self.command, lines=self.lines
+            )
+        found = self.values(prefix)
+        if not found:
+            raise AtResponseError(
+                f"{self.command}: expected a line starting {prefix!r}", command=self.command, lines=self.lines
+            )
+        return found[0]
+
+
+@dataclass(frozen=True)
+class CommandDone:
+    response: Response
+
+
+@dataclass(frozen=True)
+class UrcEvent:
+    urc: Urc
+
+
+@dataclass(frozen=True)
+class PromptEvent:
+    prompt: str
+
+
+@dataclass(frozen=True)
+class NoiseEvent:
+    data: bytes
+
+
+@dataclass(frozen=True)
+class RebootEvent:
+    line: str
+
+
+@dataclass(frozen=True)
+class StrayEvent:
+    """A final result code with no command pending (e.g. a late answer after a timeout)."""
+
+    line: str
+
+
+Event = CommandDone | UrcEvent | PromptEvent | NoiseEvent | RebootEvent | StrayEvent
+
+
+@dataclass
+class _Pending:
+    spec: CommandSpec
+    response: Response
+    echo_seen: bool = False
+    body_next: bool = False  # the next line is the body of a +CMGR/+CMGL information line
+    numeric: bool = False  # numeric result codes possible (ATV0 in effect or being set)
+
+
+class AtSession:
+    """Classifies what a modem says, one pending command at a time."""
+
+    def __init__(self, tokenizer: Tokenizer | None = None) -> None:
+        self.tokenizer = tokenizer or Tokenizer()
+        self.numeric_results = False  # ATV0 in effect
+        self.claimed: set[str] = set()  # prefixes someone waits for as URCs, even mid-command
+        self._pending: _Pending | None = None
+        self._urc_awaiting_body: Urc | None = None
+        self._urc_awaiting_data: Urc | None = None
+        self._data_to_response = False
+
+    # -- the host side ---------------------------------------------------------------------------
+
+    @property
+    def pending(self) -> Response | None:
+        return self._pending.response if self._pending else None
+
+    def start(self, spec: CommandSpec, now: float | None = None) -> Response:
+        """A command line is being sent; its answer is collected into the returned Response."""
+        response = Response(command=spec.text, started=time.monotonic() if now is None else now)
+        verbosity = _VERBOSITY.match(spec.text)
+        numeric = self.numeric_results or bool(verbosity and verbosity.group(1) == "0")
+        self._pending = _Pending(spec, response, numeric=numeric)
+        self.tokenizer.prompts_enabled = spec.behaviour.prompt
+        return response
+
+    def abandon(self) -> Response | None:
+        """Give up on the pending command (timeout); later lines are treated as unsolicited."""
+        pending, self._pending = self._pending, None
+        self.tokenizer.prompts_enabled = False
+        self._data_to_response = False
+        return pending.response if pending else None
+
+    def reset(self) -> None:
+        """Forget partial input and modes, as after a reboot."""
+        self.tokenizer.reset()
+        self.numeric_results = False
+        self._urc_awaiting_body = None
+        self._urc_awaiting_data = None
+        self._data_to_response = False
+
+    # -- the modem side --------------------------------------------------------------------------
+
+    def feed(self, data: bytes, now: float | None = None) -> list[Event]:
+        events: list[Event] = []
+        stamp = time.monotonic() if now is None else now
+        for kind, value in self.tokenizer.feed(data):
+            if kind == LINE:
+                self._on_line(value, stamp, events)  # type: ignore[arg-type]
+            elif kind == DATA:
+                self._on_data(value, events)  # type: ignore[arg-type]
+            elif kind == PROMPT:
+                self._on_prompt(value, events)  # type: ignore[arg-type]
+            elif kind == NOISE:
+                if self._pending:
+                    self._pending.response.noise.append(value)  # type: ignore[arg-type]
+                events.append(NoiseEvent(value))  # type: ignore[arg-type]
+        return events
+
+    def _on_prompt(self, prompt: str, events: list[Event]) -> None:
+        self.tokenizer.prompts_enabled = False
+        if self._pending:
+            self._pending.response.prompted = True
+            self._pending.response.lines.append(prompt)
+        events.append(PromptEvent(prompt))
+
+    def _on_data(self, data: bytes, events: list[Event]) -> None:
+        urc = self._urc_awaiting_data
+        if urc is not None:
+            self._urc_awaiting_data = None
+            events.append(UrcEvent(Urc(urc.line, urc.prefix, urc.body, data, urc.at)))
+            return
+        pending = self._pending
+        if pending and self._data_to_response:
+            response = pending.response
+            response.data = data if response.data is None else response.data + data
+        else:
+            events.append(NoiseEvent(b"payload with no owner: " + data[:80]))
+        self._data_to_response = False
+
+    def _on_line(self, line: str, now: float, events: list[Event]) -> None:
+        self._data_to_response = False
+        waiting = self._urc_awaiting_body
+        if waiting is not None:
+            self._urc_awaiting_body = None
+            urc = Urc(waiting.line, waiting.prefix, line, None, waiting.at)
+            if self._pending:
+                self._pending.response.urcs.append(urc)
+                self._pending.response.lines.append(line)
+            events.append(UrcEvent(urc))
+            return
+        pending = self._pending
+        if pending is None:
+            self._on_idle_line(line, now, events)
+            return
+        response = pending.response
+        response.lines.append(line)
+        if pending.body_next:
+            pending.body_next = False
+            response.info.append(line)
+            return
+        if not pending.echo_seen and line.upper() == pending.spec.text.upper():
+            pending.echo_seen = True
+            return
+        if self._is_final(line, pending, now, events):
+            return
+        behaviour = pending.spec.behaviour
+        if self.tokenizer.prompts_enabled and line in (">", "@"):
+            # A prompt that reached us as a whole line (recorded captures).
+            response.lines.pop()
+            self._on_prompt(line, events)
+            return
+        prefix = grammar.line_prefix(line)
+        if grammar.is_boot_line(line):
+            if behaviour.expects_reboot:
+                self._finish(pending, line, None, now, events)
+            else:
+                error = ModemRebootedError(pending.spec.text, line, response.lines)
+                self._finish(pending, line, error, now, events)
+            self.reset()
+            events.append(RebootEvent(line))
+            events.append(UrcEvent(Urc(line, prefix, at=now)))
+            return
+        if prefix is not None and prefix in self.claimed:
+            self._emit_urc(line, prefix, now, events)
+            return
+        if prefix is not None and prefix in pending.spec.prefixes:
+            if prefix in grammar.REGISTRATION_PREFIXES and not grammar.is_registration_read_form(
+                line, prefix
+            ):
+                self._emit_urc(line, prefix, now, events)
+                return
+            self._add_info(pending, line, prefix)
+            return
+        if grammar.is_urc_line(line, prefix):
+            self._emit_urc(line, prefix, now, events)
+            return
+        self._add_info(pending, line, prefix)
+
+    def _add_info(self, pending: _Pending, line: str, prefix: str | None) -> None:
+        pending.response.info.append(line)
+        if prefix in grammar.TWO_LINE_INFO:
+            pending.body_next = True
+        # A binary payload, if the tokenizer found a length header here, belongs to this answer.
+        self._data_to_response = True
+
+    def _is_final(self, line: str, pending: _Pending, now: float, events: list[Event]) -> bool:
+        behaviour = pending.spec.behaviour
+        command = pending.spec.text
+        lines = pending.response.lines
+        if line in grammar.OK_FINALS or line in behaviour.success_finals:
+            self._finish(pending, line, None, now, events)
+        elif pending.numeric and line in grammar.NUMERIC_FINALS:
+            verbose = grammar.NUMERIC_FINALS[line]
+            error = None if verbose in ("OK", "CONNECT") else AtCommandError(command, verbose, lines)
+            self._finish(pending, verbose, error, now, events)
+        elif line in grammar.ERROR_FINALS or line in behaviour.failure_finals:
+            self._finish(pending, line, AtCommandError(command, line, lines), now, events)
+        elif line.startswith(grammar.CME_PREFIX):
+            self._finish(pending, line, _cme_error(command, line, lines), now, events)
+        elif line.startswith(grammar.CMS_PREFIX):
+            self._finish(pending, line, _cms_error(command, line, lines), now, events)
+        elif behaviour.final_connect and line.startswith("CONNECT"):
+            self._finish(pending, line, None, now, events)
+        elif behaviour.final_pattern is not None and behaviour.final_pattern.match(line):
+            pending.response.info.append(line)
+            self._finish(pending, line, None, now, events)
+        else:
+            return False
+        return True
+
+    def _finish(
+        self, pending: _Pending, final: str, error: AtError | None, now: float, events: list[Event]
+    ) -> None:
+        response = pending.response
+        response.final = final
+        response.error = error
+        response.elapsed = now - response.started
+        self._pending = None
+        self.tokenizer.prompts_enabled = False
+        self._data_to_response = False
+        if error is None:
+            verbosity = _VERBOSITY.match(pending.spec.text)
+            if verbosity:
+                self.numeric_results = verbosity.group(1) == "0"
+        events.append(CommandDone(response))
+
+    def _emit_urc(self, line: str, prefix: str | None, now: float, events: list[Event]) -> None:
+        urc = Urc(line, prefix, at=now)
+        if prefix in grammar.TWO_LINE_URCS:
+            self._urc_awaiting_body = urc
+            return
+        if prefix in _BINARY_URCS:
+            self._urc_awaiting_data = urc
+            return
+        if self._pending:
+            self._pending.response.urcs.append(urc)
+        events.append(UrcEvent(urc))
+
+    def _on_idle_line(self, line: str, now: float, events: list[Event]) -> None:
+        if (
+            line in grammar.OK_FINALS
+            or line in grammar.ERROR_FINALS
+            or line.startswith((grammar.CME_PREFIX, grammar.CMS_PREFIX))
+        ):
+            events.append(StrayEvent(line))
+            return
+        prefix = grammar.line_prefix(line)
+        if grammar.is_boot_line(line):
+            self.reset()
+            events.append(RebootEvent(line))
+        self._emit_urc(line, prefix, now, events)
+
+
+def _error_value(line: str, prefix: str) -> str:
+    return line[len(prefix) :].strip()
+
+
+def _cme_error(command: str, line: str, lines: list[str]) -> CmeError:
+    value = _error_value(line, grammar.CME_PREFIX)
+    known = lookup_cme(value)
+    if known is None:
+        code = int(value) if value.isdigit() else None
+        return CmeError(command, line, code, "UNKNOWN", value, lines)
+    return CmeError(command, line, known.code, known.name, known.text, lines)
+
+
+def _cms_error(command: str, line: str, lines: list[str]) -> CmsError:
+    value = _error_value(line, grammar.CMS_PREFIX)
+    known = lookup_cms(value)
+    if known is None:
+        code = int(value) if value.isdigit() else None
+        return CmsError(command, line, code, "UNKNOWN", value, lines)
+    return CmsError(command, line, known.code, known.name, known.text, lines)
