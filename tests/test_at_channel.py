@@ -171,13 +171,14 @@ def test_timeout_carries_command_and_evidence_then_channel_recovers(peer_factory
 def test_silence_times_out_within_bound(peer_factory):
     _, ch = peer_factory(lambda line: None)
     start = time.monotonic()
-    with pytest.raises(AtTimeoutError, match="no final result code within 0.2 s; no lines seen"):
+    with pytest.raises(AtTimeoutError, match=r"no final result code within 0\.2 s; no lines seen"):
         ch.command("AT", timeout=0.2)
     assert time.monotonic() - start < 1.0
 
 
 def test_modem_reboot_mid_command_raises_at_once_with_evidence(peer_factory):
-    _, ch = peer_factory({b"AT+CGACT=1,1": b"\r\nRDY\r\n\r\n+CFUN: 1\r\n\r\n+CPIN: READY\r\n", b"ATE0": b"ATE0\r" + OK})
+    boot = b"\r\nRDY\r\n\r\n+CFUN: 1\r\n\r\n+CPIN: READY\r\n"
+    _, ch = peer_factory({b"AT+CGACT=1,1": boot, b"ATE0": b"ATE0\r" + OK})
     rebooted = []
     ch.on_reboot(rebooted.append)
     start = time.monotonic()
