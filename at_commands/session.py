@@ -203,7 +203,10 @@ class AtSession:
         urc = self._urc_awaiting_data
         if urc is not None:
             self._urc_awaiting_data = None
-            events.append(UrcEvent(Urc(urc.line, urc.prefix, urc.body, data, urc.at)))
+            complete = Urc(urc.line, urc.prefix, urc.body, data, urc.at)
+            if self._pending:
+                self._pending.response.urcs.append(complete)
+            events.append(UrcEvent(complete))
             return
         pending = self._pending
         if pending and self._data_to_response:

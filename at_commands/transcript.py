@@ -87,7 +87,8 @@ class Transcript:
         )
 
 
-def _escape(data: bytes) -> str:
+def escape_bytes(data: bytes) -> str:
+    """Bytes as capture text: printable ASCII as is, \\r \\n \\xNN \\\\ escapes for the rest."""
     out = []
     for byte in data:
         if byte == 0x5C:
@@ -112,9 +113,11 @@ def to_capture_lines(chunks: Iterable[Chunk]) -> Iterator[str]:
         if chunk.direction == "tx":
             if received.strip(b"\r\n"):
                 # An unterminated modem line before the host writes is a prompt ("> ", "@").
-                yield "< " + _escape(bytes(received.strip(b"\r\n")))
+                yield "< " + escape_bytes(bytes(received.strip(b"\r\n")))
             received.clear()
-            yield "> " + _escape(chunk.data.rstrip(b"\r\n") if chunk.data.endswith(b"\r") else chunk.data)
+            yield "> " + escape_bytes(
+                chunk.data.rstrip(b"\r\n") if chunk.data.endswith(b"\r") else chunk.data
+            )
             continue
         received.extend(chunk.data)
         while True:
@@ -124,9 +127,9 @@ def to_capture_lines(chunks: Iterable[Chunk]) -> Iterator[str]:
             line, end = cut
             del received[:end]
             if line:
-                yield "< " + _escape(line)
+                yield "< " + escape_bytes(line)
     if received:
-        yield "< " + _escape(bytes(received))
+        yield "< " + escape_bytes(bytes(received))
 
 
 def _first_line_end(buffer: bytearray) -> tuple[bytes, int] | None:

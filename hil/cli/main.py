@@ -8,7 +8,9 @@ from hil import __version__
 from hil.cli.lazy import LazyGroup
 
 # One line per top-level subcommand: name -> "module:click object". Keep sorted.
-SUBCOMMANDS: dict[str, str] = {}
+SUBCOMMANDS: dict[str, str] = {
+    "at": "hil.cli.at_cmd:at",
+}
 
 
 @click.group(
@@ -23,3 +25,7 @@ def cli() -> None:
 
 def main() -> None:
     cli()
+
+
+if __name__ == "__main__":
+    main()
