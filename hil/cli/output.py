@@ -6,7 +6,6 @@ import json
 import sys
 from typing import Any, NoReturn
 
-import click
 from rich.console import Console
 from rich.markup import escape
 
