@@ -1,0 +1,36 @@
+"""The exception family for SIM data: what was expected, what came, and where."""
+
+from __future__ import annotations
+
+
+class SimDataError(ValueError):
+    def __init__(
+        self, problem: str, *, expected: str | None = None, got: str | None = None, where: str | None = None
+    ) -> None:
+        self.problem = problem
+        self.expected = expected
+        self.got = got
+        self.where = where
+        details = []
+        if expected is not None:
+            details.append(f"expected {expected}")
+        if got is not None:
+            details.append(f"got {got}")
+        if where is not None:
+            details.append(f"in {where}")
+        super().__init__(f"{problem} ({', '.join(details)})" if details else problem)
+
+
+class CrsmStatusError(SimDataError):
+    """The SIM answered +CRSM with a status word that is not success."""
+
+    def __init__(self, sw1: int, sw2: int, meaning: str, command: str | None = None) -> None:
+        self.sw1 = sw1
+        self.sw2 = sw2
+        self.meaning = meaning
+        super().__init__(
+            f"SIM refused the command: {meaning}",
+            expected="SW 144,0 (0x9000)",
+            got=f"SW {sw1},{sw2} (0x{sw1:02X}{sw2:02X})",
+            where=command,
+        )
