@@ -152,9 +152,20 @@ def test_address_parse_types() -> None:
     assert sender.toa == 0xD0 and sender.is_alphanumeric and str(sender) == "1NCE GmbH"
 
 
-@pytest.mark.parametrize("bad", ["", "ABCDEFGHIJKL", "+" + "1" * 21, "Ω✓"])
-def test_address_parse_rejects(bad: str) -> None:
-    with pytest.raises(PduError):
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ("", "empty address"),
+        ("ABCDEFGHIJKL", "alphanumeric address too long"),
+        ("+" + "1" * 21, "too many digits"),
+        ("Ω✓", "not in the GSM 7-bit"),
+        ("+49 170 1234567", "not a phone number"),  # never silently alphanumeric
+        ("0170-123", "not a phone number"),
+        ("+", "not a phone number"),
+    ],
+)
+def test_address_parse_rejects(bad: str, message: str) -> None:
+    with pytest.raises(PduError, match=message):
         Address.parse(bad)
 
 
@@ -673,6 +684,19 @@ def test_encoder_input_errors() -> None:
         encode_submit(DEST, "x", message_reference=256)
     with pytest.raises(PduError, match="SMSC address cannot be alphanumeric"):
         encode_submit(DEST, "x", smsc="ACME")
+
+
+def test_bad_option_values_are_pdu_errors() -> None:
+    with pytest.raises(PduError, match="unknown direction"):
+        decode_pdu(WORKED_SUBMIT, direction="MO")  # type: ignore[arg-type]
+    with pytest.raises(PduError, match="reference width"):
+        encode_submit(DEST, "A" * 200, reference_bits=12)  # type: ignore[arg-type]
+    with pytest.raises(PduError, match="concat reference out of range"):
+        encode_submit(DEST, "A" * 200, reference=256)
+    with pytest.raises(PduError, match="unsupported validity period"):
+        encode_submit(DEST, "x", validity=3600)  # type: ignore[arg-type]
+    with pytest.raises(PduError, match="unknown encoding"):
+        encode_submit(DEST, "x", encoding="latin1")  # type: ignore[arg-type]
 
 
 def test_more_messages_and_status_report_indication_flags() -> None:

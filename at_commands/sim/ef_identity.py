@@ -6,7 +6,7 @@ Decoders take what +CRSM READ BINARY returned; encoders give what a simulated SI
 from __future__ import annotations
 
 from .bcd import FILLER, digits_from_swapped, nibbles_of, require_digits, swapped_from_digits
-from .errors import SimDataError
+from .errors import SimDataError, require_size
 from .imsi import MAX_LENGTH as IMSI_MAX_DIGITS
 from .imsi import MIN_LENGTH as IMSI_MIN_DIGITS
 
@@ -20,7 +20,7 @@ _ODD_PARITY = 0b1000  # bit 4: odd number of IMSI digits
 
 def decode_ef_iccid(data: bytes) -> str:
     """10 octets of swapped BCD -> the ICCID digits (the F pad of a 19-digit ICCID dropped)."""
-    _check_size(data, EF_ICCID_SIZE, "EF_ICCID")
+    require_size(data, EF_ICCID_SIZE, "EF_ICCID")
     digits = digits_from_swapped(data, where="EF_ICCID")
     if not digits:
         raise SimDataError(
@@ -37,7 +37,7 @@ def encode_ef_iccid(iccid: str) -> bytes:
 
 def decode_ef_imsi(data: bytes) -> str | None:
     """Length octet, then parity/type nibble + digits in swapped BCD; None when not provisioned (all FF)."""
-    _check_size(data, EF_IMSI_SIZE, "EF_IMSI")
+    require_size(data, EF_IMSI_SIZE, "EF_IMSI")
     if data == b"\xff" * EF_IMSI_SIZE:
         return None
     length = data[0]
@@ -100,10 +100,3 @@ def encode_ef_ad(mnc_length: int, *, operation_mode: int = 0x00) -> bytes:
     if mnc_length not in (2, 3):
         raise SimDataError("MNC length", expected="2 or 3", got=str(mnc_length))
     return bytes([operation_mode, 0x00, 0x00, mnc_length])
-
-
-def _check_size(data: bytes, size: int, name: str) -> None:
-    if len(data) != size:
-        raise SimDataError(
-            f"{name} has the wrong size", expected=f"{size} octets", got=f"{len(data)}", where=name
-        )

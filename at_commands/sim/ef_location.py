@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 
-from .errors import SimDataError
+from .errors import SimDataError, require_size
 from .plmn import EMPTY_PLMN, PLMN_LENGTH, decode_plmn, encode_plmn
 
 EF_LOCI_SIZE = 11
@@ -81,7 +81,7 @@ class Loci:
 
 
 def decode_ef_loci(data: bytes) -> Loci:
-    _check_size(data, EF_LOCI_SIZE, "EF_LOCI")
+    require_size(data, EF_LOCI_SIZE, "EF_LOCI")
     return Loci(
         tmsi=int.from_bytes(data[0:4], "big"),
         plmn=decode_plmn(data[4:7]),
@@ -132,7 +132,7 @@ _GUTI_TYPE_OCTET = 0xF6  # spare 1111, even, identity type 110 (GUTI)
 
 
 def decode_ef_epsloci(data: bytes) -> EpsLoci:
-    _check_size(data, EF_EPSLOCI_SIZE, "EF_EPSLOCI")
+    require_size(data, EF_EPSLOCI_SIZE, "EF_EPSLOCI")
     raw_guti = data[:_GUTI_SIZE]
     return EpsLoci(
         guti=_decode_guti(raw_guti),
@@ -179,13 +179,6 @@ def _decode_guti(raw: bytes) -> Guti | None:
 
 def _plmn_or_empty(plmn: str | None) -> bytes:
     return EMPTY_PLMN if plmn is None else encode_plmn(plmn)
-
-
-def _check_size(data: bytes, size: int, name: str) -> None:
-    if len(data) != size:
-        raise SimDataError(
-            f"{name} has the wrong size", expected=f"{size} octets", got=f"{len(data)}", where=name
-        )
 
 
 def _check_range(name: str, value: int, maximum: int) -> None:

@@ -21,6 +21,14 @@ class SimDataError(ValueError):
         super().__init__(f"{problem} ({', '.join(details)})" if details else problem)
 
 
+def require_size(data: bytes, size: int, name: str) -> None:
+    """EF contents must be exactly the file's size."""
+    if len(data) != size:
+        raise SimDataError(
+            f"{name} has the wrong size", expected=f"{size} octets", got=f"{len(data)}", where=name
+        )
+
+
 class CrsmStatusError(SimDataError):
     """The SIM answered +CRSM with a status word that is not success."""
 

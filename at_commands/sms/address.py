@@ -73,13 +73,24 @@ class Address:
 
     @classmethod
     def parse(cls, text: str) -> Address:
-        """'+27820001111' -> international, '0821234567' -> unknown, 'ACME' -> alphanumeric."""
+        """'+27820001111' -> international, '0821234567' -> unknown, 'ACME' -> alphanumeric.
+
+        Text with no letter, or starting with '+', must be a clean number: '+49 170 1234567' is
+        refused rather than silently sent to an alphanumeric address.
+        """
         if not text:
             raise PduError("empty address", expected="a phone number or alphanumeric name", got="''")
         if _NUMERIC.fullmatch(text):
             if text.startswith("+"):
                 return cls(text[1:], TypeOfNumber.INTERNATIONAL)
             return cls(text, TypeOfNumber.UNKNOWN)
+        if text.startswith("+") or not any(char.isalpha() for char in text):
+            bad = next((c for c in text.removeprefix("+") if not (c.isdigit() or c in "*#")), None)
+            raise PduError(
+                "not a phone number",
+                expected="'+' then digits, '*' or '#' (no spaces or dashes)",
+                got=f"{bad!r} in {text!r}" if bad else repr(text),
+            )
         return cls.alphanumeric(text)
 
     @classmethod

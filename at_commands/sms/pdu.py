@@ -20,7 +20,7 @@ from .dcs import DataCoding, Encoding
 from .errors import PduError
 from .messages import SmsDeliver, SmsMessage, SmsStatusReport, SmsSubmit
 from .octets import parse_hex
-from .segmentation import EncodingChoice, choose_encoding, split_content
+from .segmentation import CONCAT_IE_OCTETS, EncodingChoice, choose_encoding, split_content
 from .timestamp import normalize_timestamp
 from .tpdu import Direction, decode_pdu_octets, encode_pdu
 from .udh import ConcatInfo, InformationElement, UserDataHeader
@@ -83,8 +83,9 @@ def encode_submit(
     """One SubmitPdu per part; more than one when the text needs concatenation.
 
     `validity` as a timedelta is rounded up to the next relative TP-VP step; a datetime gives an
-    absolute TP-VP. `reference` is the concat reference (auto when None); `information_elements`
-    (e.g. application ports) are repeated in every part.
+    absolute TP-VP. `reference` is the concat reference (auto when None, cycling); a message that
+    fits one part carries no concat header. `information_elements` (e.g. application ports) are
+    repeated in every part.
     """
     address = as_address(destination)
     smsc_address = as_address(smsc) if smsc is not None else None
@@ -187,7 +188,8 @@ def decode_pdu(
     """Decode a 27.005 PDU into SmsDeliver / SmsStatusReport (mt) or SmsSubmit (mo).
 
     has_smsc=None works out whether the SMSC field is there: from `tpdu_length` (the <length> a
-    +CMT/+CMGR line gives) when known, else by which reading has lengths that add up.
+    +CMT/+CMGR line gives) when known, else by which reading has lengths that add up (the SMSC
+    reading wins when both do, as 27.005 puts the field there).
     """
     data = parse_hex(hex_str)
     if tpdu_length is not None:
@@ -242,6 +244,8 @@ def _plan(
     reference_bits: int,
     elements: Sequence[InformationElement],
 ) -> tuple[DataCoding, list[UserDataHeader | None], list[str | bytes]]:
+    if reference_bits not in CONCAT_IE_OCTETS:
+        raise PduError("concat reference width", expected="8 or 16 bits", got=str(reference_bits))
     alphabet: Encoding = choose_encoding(content, encoding)
     dcs = DataCoding.build(alphabet, message_class)
     chunks = split_content(content, alphabet, elements, concat_bits=reference_bits)

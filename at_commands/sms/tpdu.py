@@ -58,6 +58,8 @@ def encode_tpdu(message: SmsMessage) -> bytes:
 
 
 def decode_pdu_octets(data: bytes, *, has_smsc: bool, direction: Direction) -> SmsMessage:
+    if direction not in _MTI_NAMES:
+        raise PduError("unknown direction", expected="'mt' or 'mo'", got=repr(direction))
     reader = OctetReader(data)
     smsc = decode_smsc(reader) if has_smsc else None
     if not reader.remaining:

@@ -107,7 +107,13 @@ def validity_format(validity: Validity | None) -> ValidityFormat:
         return ValidityFormat.ENHANCED
     if isinstance(validity, datetime):
         return ValidityFormat.ABSOLUTE
-    return ValidityFormat.RELATIVE
+    if isinstance(validity, timedelta):
+        return ValidityFormat.RELATIVE
+    raise PduError(
+        "unsupported validity period",
+        expected="timedelta (relative), datetime (absolute) or EnhancedValidity",
+        got=type(validity).__name__,
+    )
 
 
 def normalize_validity(validity: Validity | None) -> Validity | None:
