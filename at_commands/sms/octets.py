@@ -17,6 +17,7 @@ def parse_hex(text: str) -> bytes:
             "hex PDU has an odd number of digits",
             expected="an even number of hex digits",
             got=f"{len(cleaned)} digits",
+            offset=len(cleaned) // 2,  # the octet left with one digit
         )
     for index, char in enumerate(cleaned):
         if char not in _HEX_DIGITS:
