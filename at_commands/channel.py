@@ -64,14 +64,16 @@ class UrcWaiter:
     answer (an asynchronous result such as +QIOPEN can arrive before the command's OK).
     """
 
-    def __init__(self, channel: AtChannel, prefix: str, predicate: Callable[[Urc], bool] | None) -> None:
-        self.prefix = prefix
+    def __init__(
+        self, channel: AtChannel, prefixes: tuple[str, ...], predicate: Callable[[Urc], bool] | None
+    ) -> None:
+        self.prefixes = prefixes
         self._channel = channel
         self._predicate = predicate
         self._queue: queue.SimpleQueue[Urc] = queue.SimpleQueue()
 
     def offer(self, urc: Urc) -> None:
-        matches = self.prefix in (urc.prefix, urc.line)
+        matches = urc.prefix in self.prefixes or urc.line in self.prefixes
         if matches and (self._predicate is None or self._predicate(urc)):
             self._queue.put(urc)
 
@@ -82,7 +84,7 @@ class UrcWaiter:
             raise AtTimeoutError(
                 None,
                 timeout,
-                f"URC {self.prefix!r}",
+                f"URC {' or '.join(map(repr, self.prefixes))}",
                 lines=[u.line for u in self._channel.recent_urcs()],
                 partial=self._channel.pending_bytes(),
             ) from None
@@ -255,15 +257,21 @@ class AtChannel:
 
     # -- URCs ------------------------------------------------------------------------------------
 
-    def urcs(self, prefix: str, predicate: Callable[[Urc], bool] | None = None) -> UrcWaiter:
-        """A waiter collecting URCs with this prefix from now on (see UrcWaiter)."""
-        waiter = UrcWaiter(self, prefix, predicate)
+    def urcs(
+        self, prefix: str | tuple[str, ...], predicate: Callable[[Urc], bool] | None = None
+    ) -> UrcWaiter:
+        """A waiter collecting URCs with this prefix (or any of these) from now on (see UrcWaiter).
+        A prefix may also be a whole URC line such as "RDY"."""
+        prefixes = (prefix,) if isinstance(prefix, str) else prefix
+        waiter = UrcWaiter(self, prefixes, predicate)
         with self._lock:
             self._waiters.append(waiter)
-            self._session.claimed.add(prefix)
+            self._session.claimed.update(prefixes)
         return waiter
 
-    def wait_urc(self, prefix: str, timeout: float, predicate: Callable[[Urc], bool] | None = None) -> Urc:
+    def wait_urc(
+        self, prefix: str | tuple[str, ...], timeout: float, predicate: Callable[[Urc], bool] | None = None
+    ) -> Urc:
         """Wait for the next URC with this prefix (one arriving after this call)."""
         with self.urcs(prefix, predicate) as waiter:
             return waiter.get(timeout)
@@ -301,8 +309,8 @@ class AtChannel:
         with self._lock:
             with contextlib.suppress(ValueError):
                 self._waiters.remove(waiter)
-            if not any(w.prefix == waiter.prefix for w in self._waiters):
-                self._session.claimed.discard(waiter.prefix)
+            still_wanted = {p for w in self._waiters for p in w.prefixes}
+            self._session.claimed.difference_update(set(waiter.prefixes) - still_wanted)
 
     def _start_dispatcher(self) -> None:
         if self._dispatcher is None:

@@ -106,3 +106,43 @@ class AtResponseError(AtError):
 
 class PortError(AtError):
     """The serial port (device, pty or socket) failed or closed."""
+
+
+class ModemError(AtError):
+    """A modem-level failure (SIM, registration, data, sockets, SMS), with the AT evidence."""
+
+
+class SimError(ModemError):
+    """The SIM is missing, locked or failed."""
+
+    def __init__(self, message: str, *, reason: str, command: str | None = None, lines: Sequence[str] = ()):
+        super().__init__(message, command=command, lines=lines)
+        self.reason = reason  # "not inserted", "PIN required", "PUK required", "failure", "busy"
+
+
+class RegistrationDeniedError(ModemError):
+    """The network rejected registration (stat 3), with the EMM reject cause when the modem gave one."""
+
+    def __init__(self, message: str, *, reject_cause: int | None, lines: Sequence[str] = ()):
+        super().__init__(message, lines=lines)
+        self.reject_cause = reject_cause
+
+
+class NoCoverageError(ModemError):
+    """No network found: the modem kept reporting stat 4 (unknown / out of coverage) or 0."""
+
+
+class AttachTimeoutError(ModemError):
+    """Still searching when the attach timeout ran out."""
+
+
+class PdpError(ModemError):
+    """The PDP context (data session) could not be activated or was torn down."""
+
+
+class SocketError(ModemError):
+    """A socket could not be opened, written or read."""
+
+
+class SmsError(ModemError):
+    """An SMS could not be sent or read."""
