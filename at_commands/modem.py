@@ -36,6 +36,7 @@ from at_commands.modem_types import (
     SmsMessage,
 )
 from at_commands.sim import normalize_iccid
+from at_commands.sim_access import SimFiles, clear_forbidden_plmns, read_sim_files
 from at_commands.sms import encode_submit
 from at_commands.transcript import Transcript
 
@@ -147,6 +148,13 @@ class Modem:
         if status != "READY":
             reason = {"SIM PIN": "PIN required", "SIM PUK": "PUK required"}.get(status, status)
             raise SimError(f"SIM not ready: +CPIN: {status}", reason=reason, command="AT+CPIN?")
+
+    def sim_files(self) -> SimFiles:
+        """EF_ICCID, EF_IMSI, EF_FPLMN, EF_LOCI and EF_EPSLOCI read with AT+CRSM, decoded."""
+        return read_sim_files(self.channel)
+
+    def clear_forbidden_plmns(self) -> None:
+        clear_forbidden_plmns(self.channel)
 
     # -- network ---------------------------------------------------------------------------------
 
