@@ -24,7 +24,7 @@ from at_commands.sim import (
 )
 
 # Sizes of the transparent files we read (TS 31.102 §4.2).
-FILE_SIZES = {EF_ICCID: 10, EF_IMSI: 9, EF_FPLMN: 12, EF_LOCI: 11, EF_EPSLOCI: 18}
+FILE_SIZES: dict[int, int] = {EF_ICCID: 10, EF_IMSI: 9, EF_FPLMN: 12, EF_LOCI: 11, EF_EPSLOCI: 18}
 
 
 @dataclass(frozen=True)
