@@ -7,7 +7,8 @@ For every operation the table below names its spec sources. A response must
   per-operation files leave it out (400 bad input, 401, 404, 413 body over 64 KB, 429 rate limit);
   those must carry the error body of their API family;
 * have a body valid against the schema documented for that status in every source (OpenAPI 3.0
-  schemas, formats checked), and no body where a 2xx response documents none;
+  schemas, formats checked), and no body where a 2xx response documents none; error bodies must
+  also have their API family's full shape (the documented error schemas require no field);
 * carry the headers the source documents (X-Total-Count and friends), as integers.
 
 Where the sources disagree, the emulator follows one of them; `DISAGREEMENTS` says which.
@@ -261,6 +262,8 @@ class ContractValidator:
             schema = copy.deepcopy(schema)
             schema["properties"]["errorCode"]["enum"].append("BadCredentials")  # see DISAGREEMENTS
         problems.extend(_validate(where, schema, parsed))
+        if status >= 400:  # the documented error schemas require nothing; hold errors to their family's shape
+            problems.extend(self._errors(where, operation.family, parsed))
         return problems
 
     @staticmethod
