@@ -367,11 +367,13 @@ def _format(exc: ValidationError, root: str) -> str:
     problems = []
     for error in exc.errors():
         path = root
+        previous: object = None
         for part in error["loc"]:
             if isinstance(part, int):
                 path += f"[{part}]"
-            elif part not in FAULT_TYPES or not path.endswith("]"):  # hide the union tag
-                path += f".{part}" if path else str(part)
+            elif not (part in FAULT_TYPES and (isinstance(previous, int) or previous == "fault")):
+                path += f".{part}" if path else str(part)  # (the union tag is hidden)
+            previous = part
         problems.append(f"{path or '<top>'}: {error['msg']}")
     return "; ".join(problems)
 
