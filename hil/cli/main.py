@@ -12,6 +12,7 @@ SUBCOMMANDS: dict[str, str] = {
     "at": "hil.cli.at_cmd:at",
     "cloud": "hil.cli.cloud:cloud",
     "modem": "hil.cli.modem_cmd:modem",
+    "modem-sim": "hil.cli.modem_sim:modem_sim",
 }
 
 
