@@ -44,7 +44,7 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(routes_emulator.router)
 
     @app.get("/")
-    def index() -> JSONResponse:
+    async def index() -> JSONResponse:
         return JSONResponse({"api": API_PREFIX, "emulator": "/_emulator", "docs": "/_emulator/docs"})
 
     return app

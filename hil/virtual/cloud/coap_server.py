@@ -5,7 +5,8 @@
   characters, with characters outside ``[A-Za-z0-9_/]`` or with ``//`` -> 4.00; a source address
   that is no active SIM of the organisation -> 4.01; a payload over 1024 bytes -> 4.13.
 * ``GET /`` -> 4.04 (as observed on the real endpoint).
-* ``GET /bootstrap`` -> 2.05 ``ICCID,PSK,coaps-url`` (text/csv); 4.01 with 1NCE's JSON error body
+* ``GET /bootstrap`` -> 2.05 ``ICCID,PSK,coaps-url`` (text/plain: CoAP has no text/csv number);
+  4.01 with 1NCE's JSON error body
   for unknown or inactive SIMs or when the 1NCE OS agreements are not accepted.
 
 Duplicate confirmable requests (same message ID from the same endpoint within EXCHANGE_LIFETIME)
@@ -103,7 +104,7 @@ class _Bootstrap(resource.Resource):  # type: ignore[misc]
             return _json_error(codes.UNAUTHORIZED, "Unauthorized", "unknown or inactive device")
         key = self.authenticator.bootstrap(sim.iccid)
         body = f"{sim.iccid},{key.secret},{self.coaps_url}"
-        return aiocoap.Message(code=codes.CONTENT, payload=body.encode(), content_format=ContentFormat.CSV)
+        return aiocoap.Message(code=codes.CONTENT, payload=body.encode(), content_format=ContentFormat.TEXT)
 
 
 class CoapServer:

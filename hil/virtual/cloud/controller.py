@@ -243,14 +243,16 @@ class DeviceController:
         last_error = ""
         while left > 0:
             left -= 1
-            message = aiocoap.Message(code=method, uri=uri, payload=payload, mtype=aiocoap.CON)
+            message = aiocoap.Message(
+                code=method, uri=uri, payload=payload, transport_tuning=aiocoap.Reliable
+            )
             try:
                 response = await asyncio.wait_for(context.request(message).response, self.coap_timeout)
             except (TimeoutError, aiocoap.error.Error) as exc:
                 last_error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
                 record = self._update(record, sendAttemptsLeft=left)
                 continue
-            code = f"{response.code.class_}{response.code.detail:02d}"
+            code = response.code.dotted.replace(".", "")
             body = bytes(response.payload)
             try:
                 text, kind = body.decode(), "TEXT"

@@ -10,7 +10,7 @@ from .services import services_of
 from .tokens import Principal, TokenError
 
 
-def bearer(request: Request) -> Principal:
+async def bearer(request: Request) -> Principal:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -21,9 +21,9 @@ def bearer(request: Request) -> Principal:
         raise ApiError(401, exc.message) from exc
 
 
-def sims_guard(request: Request) -> Principal:
+async def sims_guard(request: Request) -> Principal:
     """Bearer token plus 1NCE's 10 requests/s per customer on /sims."""
-    principal = bearer(request)
+    principal = await bearer(request)
     wait = services_of(request).limiter.acquire(principal.organisation_id)
     if wait is not None:
         raise ApiError(

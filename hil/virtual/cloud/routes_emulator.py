@@ -26,7 +26,7 @@ class ClockAdvance(BaseModel):
 
 
 @router.get("/stats")
-def stats(request: Request) -> JSONResponse:
+async def stats(request: Request) -> JSONResponse:
     services = services_of(request)
     services.history.flush(timeout=10)
     counters: dict[str, Any] = dict(services.pipeline.stats)
@@ -50,18 +50,18 @@ def _url(value: str | None) -> str | None:
 
 
 @router.put("/sms-forwarder")
-def set_forwarder(request: Request, body: UrlSetting) -> Response:
+async def set_forwarder(request: Request, body: UrlSetting) -> Response:
     services_of(request).forwarder.url = _url(body.url)
     return Response(status_code=204)
 
 
 @router.put("/data-streamer")
-def set_streamer(request: Request, body: UrlSetting) -> Response:
+async def set_streamer(request: Request, body: UrlSetting) -> Response:
     services_of(request).streamer.url = _url(body.url)
     return Response(status_code=204)
 
 
 @router.post("/clock/advance")
-def advance_clock(request: Request, body: ClockAdvance) -> Response:
+async def advance_clock(request: Request, body: ClockAdvance) -> Response:
     services_of(request).clock.advance(body.seconds)
     return Response(status_code=204)

@@ -137,7 +137,7 @@ def _epoch_ms(value: str | None, name: str) -> int | None:
 
 # --- Device Inspector -----------------------------------------------------------------------
 @router.get("/v1/inspect/devices")
-def list_devices(
+async def list_devices(
     request: Request,
     page: int = Query(1, ge=1, le=50),
     page_size: int = Query(10, ge=1, le=50, alias="pageSize"),
@@ -195,7 +195,7 @@ def _history(
 
 
 @router.get("/v1/inspect/devices/history")
-def all_history(
+async def all_history(
     request: Request,
     deviceId: str | None = None,  # noqa: N803 - API parameter names
     iccid: str | None = None,
@@ -213,13 +213,13 @@ def all_history(
 
 
 @router.get("/v1/inspect/devices/{device_id}")
-def get_device(device_id: str, request: Request) -> JSONResponse:
+async def get_device(device_id: str, request: Request) -> JSONResponse:
     sim = device(services_of(request), device_id)
     return JSONResponse({**device_view(sim), "name": sim.label or sim.iccid})
 
 
 @router.get("/v1/inspect/devices/{device_id}/telemetry")
-def get_telemetry(device_id: str, request: Request, protocol: str | None = None) -> JSONResponse:
+async def get_telemetry(device_id: str, request: Request, protocol: str | None = None) -> JSONResponse:
     services = services_of(request)
     sim = device(services, device_id)
     if protocol is not None and protocol not in {"UDP", "COAP", "LWM2M"}:
@@ -228,7 +228,7 @@ def get_telemetry(device_id: str, request: Request, protocol: str | None = None)
 
 
 @router.get("/v1/inspect/devices/{device_id}/history")
-def device_history(
+async def device_history(
     device_id: str,
     request: Request,
     startDateTime: str | None = None,  # noqa: N803
@@ -244,12 +244,12 @@ def device_history(
 
 # --- Energy Saver ---------------------------------------------------------------------------
 @router.get("/v1/optimize/templates")
-def list_templates(request: Request) -> JSONResponse:
+async def list_templates(request: Request) -> JSONResponse:
     return JSONResponse([t.as_api() for t in services_of(request).energy.all()])
 
 
 @router.post("/v1/optimize/templates", status_code=201)
-def create_template(request: Request, body: TemplateCreate) -> JSONResponse:
+async def create_template(request: Request, body: TemplateCreate) -> JSONResponse:
     try:
         template = services_of(request).energy.create(
             body.name, body.template, list(body.protocolFilter), body.status
@@ -262,7 +262,7 @@ def create_template(request: Request, body: TemplateCreate) -> JSONResponse:
 
 
 @router.patch("/v1/optimize/templates/{template_id}")
-def patch_template(template_id: str, request: Request, body: TemplatePatch) -> JSONResponse:
+async def patch_template(template_id: str, request: Request, body: TemplatePatch) -> JSONResponse:
     try:
         template = services_of(request).energy.update(template_id, body.model_dump(exclude_none=True))
     except TemplateNotFoundError as exc:
@@ -275,7 +275,7 @@ def patch_template(template_id: str, request: Request, body: TemplatePatch) -> J
 
 
 @router.delete("/v1/optimize/templates/{template_id}", status_code=204)
-def delete_template(template_id: str, request: Request) -> Response:
+async def delete_template(template_id: str, request: Request) -> Response:
     try:
         services_of(request).energy.delete(template_id)
     except TemplateNotFoundError as exc:
@@ -284,7 +284,7 @@ def delete_template(template_id: str, request: Request) -> Response:
 
 
 @router.post("/v1/optimize/messages/test")
-def test_template(request: Request, body: TemplateTest) -> JSONResponse:
+async def test_template(request: Request, body: TemplateTest) -> JSONResponse:
     try:
         payload = base64.b64decode(body.payload, validate=True)
     except (binascii.Error, ValueError) as exc:
@@ -299,7 +299,7 @@ def test_template(request: Request, body: TemplateTest) -> JSONResponse:
 
 # --- Device Authenticator keys ----------------------------------------------------------------
 @router.post("/v1/integrate/devices/{device_id}/presharedkey")
-def set_psk(device_id: str, request: Request, body: PskBody) -> JSONResponse:
+async def set_psk(device_id: str, request: Request, body: PskBody) -> JSONResponse:
     services = services_of(request)
     sim = device(services, device_id)
     try:
@@ -310,7 +310,7 @@ def set_psk(device_id: str, request: Request, body: PskBody) -> JSONResponse:
 
 
 @router.get("/v1/integrate/devices/{device_id}/psk/{protocol}")
-def get_psk(device_id: str, protocol: str, request: Request) -> JSONResponse:
+async def get_psk(device_id: str, protocol: str, request: Request) -> JSONResponse:
     services = services_of(request)
     sim = device(services, device_id)
     if protocol not in {"COAP", "LWM2M", "UDP"}:
@@ -335,12 +335,12 @@ def _create_action(request: Request, device_id: str, protocol: str, body: BaseMo
 
 
 @router.post("/v1/integrate/devices/{device_id}/actions/UDP", status_code=202)
-def udp_action(device_id: str, request: Request, body: UdpAction) -> JSONResponse:
+async def udp_action(device_id: str, request: Request, body: UdpAction) -> JSONResponse:
     return _create_action(request, device_id, "UDP", body)
 
 
 @router.post("/v1/integrate/devices/{device_id}/actions/COAP", status_code=202)
-def coap_action(device_id: str, request: Request, body: CoapAction) -> JSONResponse:
+async def coap_action(device_id: str, request: Request, body: CoapAction) -> JSONResponse:
     return _create_action(request, device_id, "COAP", body)
 
 
@@ -374,7 +374,7 @@ def _actions(
 
 
 @router.get("/v1/integrate/devices/actions/requests")
-def list_actions(
+async def list_actions(
     request: Request,
     page: int = Query(1, ge=1, le=50),
     pageSize: int = Query(10, ge=1, le=100),  # noqa: N803
@@ -388,7 +388,7 @@ def list_actions(
 
 
 @router.get("/v1/integrate/devices/actions/requests/active")
-def active_actions(
+async def active_actions(
     request: Request,
     page: int = Query(1, ge=1, le=50),
     pageSize: int = Query(10, ge=1, le=100),  # noqa: N803
@@ -402,7 +402,7 @@ def active_actions(
 
 
 @router.get("/v1/integrate/devices/actions/requests/archived")
-def archived_actions(
+async def archived_actions(
     request: Request,
     page: int = Query(1, ge=1, le=50),
     pageSize: int = Query(10, ge=1, le=100),  # noqa: N803
@@ -416,7 +416,7 @@ def archived_actions(
 
 
 @router.get("/v1/integrate/devices/actions/requests/{request_id}")
-def get_action(request_id: str, request: Request) -> JSONResponse:
+async def get_action(request_id: str, request: Request) -> JSONResponse:
     try:
         return JSONResponse(services_of(request).controller.get(request_id))
     except ActionNotFoundError as exc:
@@ -424,7 +424,7 @@ def get_action(request_id: str, request: Request) -> JSONResponse:
 
 
 @router.delete("/v1/integrate/devices/actions/requests/{request_id}")
-def cancel_action(request_id: str, request: Request) -> JSONResponse:
+async def cancel_action(request_id: str, request: Request) -> JSONResponse:
     try:
         return JSONResponse(services_of(request).controller.cancel(request_id))
     except ActionNotFoundError as exc:
@@ -432,7 +432,7 @@ def cancel_action(request_id: str, request: Request) -> JSONResponse:
 
 
 @router.delete("/v1/integrate/devices/{device_id}/actions/requests")
-def cancel_device_actions(device_id: str, request: Request) -> JSONResponse:
+async def cancel_device_actions(device_id: str, request: Request) -> JSONResponse:
     services = services_of(request)
     sim = device(services, device_id)
     return JSONResponse(services.controller.cancel_device(sim.iccid))
@@ -458,12 +458,12 @@ def _endpoint_items(services: Services) -> list[dict[str, Any]]:
 
 
 @router.get("/v1/integrate/devices/endpoints")
-def list_endpoints(request: Request) -> JSONResponse:
+async def list_endpoints(request: Request) -> JSONResponse:
     return JSONResponse({"items": _endpoint_items(services_of(request)), "page": 1, "pageAmount": 1})
 
 
 @router.get("/v1/integrate/devices/endpoints/{protocol}")
-def get_endpoint(protocol: str, request: Request) -> JSONResponse:
+async def get_endpoint(protocol: str, request: Request) -> JSONResponse:
     for item in _endpoint_items(services_of(request)):
         if item["protocol"] == protocol.upper():
             return JSONResponse({**item, "settings": []})
@@ -476,7 +476,7 @@ def _integration_view(integration: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.get("/v1/integrate/clouds")
-def list_integrations(
+async def list_integrations(
     request: Request,
     page: int = Query(1, ge=1),
     pageSize: int = Query(10, ge=1, le=100),  # noqa: N803
@@ -488,7 +488,7 @@ def list_integrations(
 
 
 @router.get("/v1/integrate/clouds/eventTypes")
-def event_types(request: Request) -> JSONResponse:
+async def event_types(request: Request) -> JSONResponse:
     return JSONResponse(
         {
             "eventTypes": [
@@ -500,7 +500,7 @@ def event_types(request: Request) -> JSONResponse:
 
 
 @router.post("/v1/integrate/clouds/webhooks", status_code=201)
-def create_webhook(request: Request, body: WebhookCreate) -> JSONResponse:
+async def create_webhook(request: Request, body: WebhookCreate) -> JSONResponse:
     try:
         integration = services_of(request).integrator.create(body.model_dump())
     except IntegrationError as exc:
@@ -527,7 +527,7 @@ def _webhook_view(integration: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.patch("/v1/integrate/clouds/webhooks/{integration_id}")
-def patch_webhook(integration_id: str, request: Request, body: WebhookPatch) -> JSONResponse:
+async def patch_webhook(integration_id: str, request: Request, body: WebhookPatch) -> JSONResponse:
     try:
         integration = services_of(request).integrator.patch(
             integration_id, body.model_dump(exclude_none=True)
@@ -542,7 +542,7 @@ def patch_webhook(integration_id: str, request: Request, body: WebhookPatch) -> 
 
 
 @router.post("/v1/integrate/clouds/webhooks/{integration_id}/restart")
-def restart_webhook(integration_id: str, request: Request) -> JSONResponse:
+async def restart_webhook(integration_id: str, request: Request) -> JSONResponse:
     try:
         integration = services_of(request).integrator.restart(integration_id)
     except IntegrationNotFoundError as exc:
@@ -573,7 +573,7 @@ async def test_webhook(integration_id: str, request: Request) -> JSONResponse:
 
 
 @router.get("/v1/integrate/clouds/{integration_id}")
-def get_integration(integration_id: str, request: Request) -> JSONResponse:
+async def get_integration(integration_id: str, request: Request) -> JSONResponse:
     try:
         return JSONResponse(_integration_view(services_of(request).integrator.get(integration_id)))
     except IntegrationNotFoundError as exc:
@@ -581,7 +581,7 @@ def get_integration(integration_id: str, request: Request) -> JSONResponse:
 
 
 @router.delete("/v1/integrate/clouds/{integration_id}", status_code=204)
-def delete_integration(integration_id: str, request: Request) -> Response:
+async def delete_integration(integration_id: str, request: Request) -> Response:
     try:
         services_of(request).integrator.delete(integration_id)
     except IntegrationNotFoundError as exc:
@@ -591,7 +591,7 @@ def delete_integration(integration_id: str, request: Request) -> Response:
 
 # --- administration logs, agreements ----------------------------------------------------------
 @router.get("/v1/administrationLogs")
-def admin_logs(
+async def admin_logs(
     request: Request,
     page: int = Query(1, ge=1, le=50),
     pageSize: int = Query(10, ge=1, le=100),  # noqa: N803
@@ -603,7 +603,7 @@ def admin_logs(
 
 
 @router.post("/v1/agreements/1nceos", status_code=201)
-def accept_agreements(request: Request, body: Agreements) -> Response:
+async def accept_agreements(request: Request, body: Agreements) -> Response:
     if body.accepted is not True:
         raise ApiError(400, "only 'accepted': true is accepted")
     services_of(request).store.set_setting("os_agreements_accepted", True)

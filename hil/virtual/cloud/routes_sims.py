@@ -92,7 +92,7 @@ def find_sim(services: Services, iccid: str) -> SimRecord:
 
 
 @router.get("/v1/sims")
-def list_sims(
+async def list_sims(
     request: Request,
     page: int = Query(1, ge=1),
     page_size: int = Query(10, ge=1, le=100, alias="pageSize"),
@@ -113,7 +113,7 @@ def list_sims(
 
 
 @router.post("/v1/sims", status_code=201)
-def update_sims(request: Request, updates: list[SimUpdate]) -> Response:
+async def update_sims(request: Request, updates: list[SimUpdate]) -> Response:
     services = services_of(request)
     for update in updates:  # check everything first: nothing is changed half-way
         find_sim(services, update.iccid)
@@ -123,12 +123,12 @@ def update_sims(request: Request, updates: list[SimUpdate]) -> Response:
 
 
 @router.get("/v1/sims/limits")
-def get_limits(request: Request) -> JSONResponse:
+async def get_limits(request: Request) -> JSONResponse:
     return JSONResponse(load_limits(services_of(request).store).as_api())
 
 
 @router.post("/v1/sims/limits", status_code=201)
-def set_limits(request: Request, body: LimitsUpdate) -> Response:
+async def set_limits(request: Request, body: LimitsUpdate) -> Response:
     store = services_of(request).store
     current = load_limits(store)
     wanted = MonthlyLimits(
@@ -144,12 +144,12 @@ def set_limits(request: Request, body: LimitsUpdate) -> Response:
 
 
 @router.get("/v1/sims/{iccid}")
-def get_sim(iccid: str, request: Request) -> JSONResponse:
+async def get_sim(iccid: str, request: Request) -> JSONResponse:
     return JSONResponse(sim_view(find_sim(services_of(request), iccid)))
 
 
 @router.put("/v1/sims/{iccid}")
-def update_sim(iccid: str, request: Request, update: SimUpdate) -> Response:
+async def update_sim(iccid: str, request: Request, update: SimUpdate) -> Response:
     services = services_of(request)
     find_sim(services, iccid)
     if update.iccid != iccid:
@@ -174,7 +174,7 @@ def _apply(services: Services, update: SimUpdate) -> None:
 
 
 @router.get("/v1/sims/{iccid}/status")
-def get_status(iccid: str, request: Request) -> JSONResponse:
+async def get_status(iccid: str, request: Request) -> JSONResponse:
     services = services_of(request)
     sim = find_sim(services, iccid)
     session = services.core.sessions.get(iccid)
@@ -218,7 +218,7 @@ def get_status(iccid: str, request: Request) -> JSONResponse:
 
 
 @router.get("/v1/sims/{iccid}/connectivity_info")
-def get_connectivity_info(
+async def get_connectivity_info(
     iccid: str, request: Request, subscriber: bool = True, ussd: bool = False
 ) -> JSONResponse:
     services = services_of(request)
@@ -250,7 +250,7 @@ def _plus0000(moment: datetime) -> str:
 
 
 @router.post("/v1/sims/{iccid}/reset", status_code=201)
-def reset(iccid: str, request: Request) -> Response:
+async def reset(iccid: str, request: Request) -> Response:
     services = services_of(request)
     find_sim(services, iccid)
     services.core.reset_connectivity(iccid)
@@ -258,7 +258,7 @@ def reset(iccid: str, request: Request) -> Response:
 
 
 @router.get("/v1/sims/{iccid}/events")
-def get_events(
+async def get_events(
     iccid: str,
     request: Request,
     page: int = Query(1, ge=1),
@@ -291,7 +291,7 @@ def _parse_day(value: str | None, name: str, default: date) -> date:
 
 
 @router.get("/v1/sims/{iccid}/usage")
-def get_usage(
+async def get_usage(
     iccid: str, request: Request, start_dt: str | None = None, end_dt: str | None = None
 ) -> JSONResponse:
     services = services_of(request)
@@ -335,7 +335,7 @@ def get_usage(
 
 
 @router.get("/v1/sims/{iccid}/quota/data")
-def get_data_quota(iccid: str, request: Request) -> JSONResponse:
+async def get_data_quota(iccid: str, request: Request) -> JSONResponse:
     sim = find_sim(services_of(request), iccid)
     state = data_quota(sim.data_quota_mb, sim.data_used_bytes)
     return JSONResponse(
@@ -352,7 +352,7 @@ def get_data_quota(iccid: str, request: Request) -> JSONResponse:
 
 
 @router.get("/v1/sims/{iccid}/quota/sms")
-def get_sms_quota(iccid: str, request: Request) -> JSONResponse:
+async def get_sms_quota(iccid: str, request: Request) -> JSONResponse:
     sim = find_sim(services_of(request), iccid)
     state = sms_quota(sim.sms_quota, sim.sms_used)
     return JSONResponse(
@@ -368,7 +368,7 @@ def get_sms_quota(iccid: str, request: Request) -> JSONResponse:
 
 
 @router.post("/v1/sims/{iccid}/topup", status_code=201)
-def top_up(iccid: str, request: Request, payment_method: str | None = None) -> Response:
+async def top_up(iccid: str, request: Request, payment_method: str | None = None) -> Response:
     services = services_of(request)
     find_sim(services, iccid)
     if payment_method is not None and payment_method not in PAYMENT_METHODS:

@@ -65,7 +65,7 @@ def sms_view(record: SmsRecord) -> dict[str, Any]:
 
 
 @router.get("/v1/sims/{iccid}/sms")
-def list_sms(
+async def list_sms(
     iccid: str,
     request: Request,
     page: int = Query(1, ge=1),
@@ -81,7 +81,7 @@ def list_sms(
 
 
 @router.post("/v1/sims/{iccid}/sms", status_code=201)
-def send_sms(iccid: str, request: Request, message: SmsMessage) -> Response:
+async def send_sms(iccid: str, request: Request, message: SmsMessage) -> Response:
     services = services_of(request)
     find_sim(services, iccid)
     if message.dcs not in (0, 4, 8):
@@ -127,12 +127,12 @@ def _find_sms(request: Request, iccid: str, sms_id: int) -> SmsRecord:
 
 
 @router.get("/v1/sims/{iccid}/sms/{sms_id}")
-def get_sms(iccid: str, sms_id: int, request: Request) -> JSONResponse:
+async def get_sms(iccid: str, sms_id: int, request: Request) -> JSONResponse:
     return JSONResponse(sms_view(_find_sms(request, iccid, sms_id)))
 
 
 @router.delete("/v1/sims/{iccid}/sms/{sms_id}")
-def cancel_sms(iccid: str, sms_id: int, request: Request) -> Response:
+async def cancel_sms(iccid: str, sms_id: int, request: Request) -> Response:
     record = _find_sms(request, iccid, sms_id)
     try:
         services_of(request).core.sms.cancel(record.id)
