@@ -180,12 +180,12 @@ class AtEngine:
         self._overflow = False
         self._after_cr = False
 
-    def client_changed(self) -> None:
-        """A new host connected: forget its predecessor's half line and pending payload."""
+    def client_changed(self, *, drop_payload: bool = True) -> None:
+        """A new host connected: forget its predecessor's half line (and pending payload)."""
         if self._line and self.transcript:
             self.transcript.rx(bytes(self._line), note="partial line discarded")
         self._reset_input()
-        if self.mode is Mode.ENTRY:
+        if drop_payload and self.mode is Mode.ENTRY:
             self._cancel_idle()
             self._entry = None
             self._payload.clear()

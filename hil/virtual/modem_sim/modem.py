@@ -163,6 +163,11 @@ class SimulatedModem:
     def _on_client(self) -> None:
         self.engine.client_changed()
 
+    def _on_pty_flush(self) -> None:
+        # A pty client opened the port (or flushed its input): a half line is stale, a payload
+        # after a prompt is not (a host may flush between the prompt and its data).
+        self.engine.client_changed(drop_payload=False)
+
     # ---------------------------------------------------------- lifecycle
     async def start(self) -> None:
         """Connect the network, arm the scenario, boot; returns when the module is ready."""
@@ -286,7 +291,7 @@ class SimulatedModem:
 
     # -------------------------------------------------------------- ports
     async def open_pty(self, link: str | Path | None = None) -> str:
-        port = PtyPort(self._on_input, self._on_client)
+        port = PtyPort(self._on_input, self._on_pty_flush)
         url = port.open(link)
         self.ports.append(port)
         return url

@@ -11,9 +11,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import fcntl
 import ipaddress
 import logging
 import os
+import struct
 import termios
 import tty
 from collections.abc import Callable
@@ -38,7 +40,11 @@ def check_loopback(host: str) -> str:
 
 
 class PtyPort:
-    """A pseudo-terminal: the simulator owns the master, clients open the slave path."""
+    """A pseudo-terminal: the simulator owns the master, clients open the slave path.
+
+    ``on_client`` is called when a client (re)opens the port: pyserial flushes its input on open,
+    which packet mode reports. The simulator then drops a half-typed line of the previous client.
+    """
 
     def __init__(self, on_data: Callable[[bytes], None], on_client: Callable[[], None]) -> None:
         self._on_data = on_data
@@ -62,6 +68,9 @@ class PtyPort:
         attrs = termios.tcgetattr(self._slave)
         attrs[3] &= ~(termios.ECHO | termios.ECHONL | termios.ICANON)
         termios.tcsetattr(self._slave, termios.TCSANOW, attrs)
+        # Packet mode: the master learns when a client flushes its input, which pyserial does on
+        # open(), so a new client can start with a clean line even though the slave stays open.
+        fcntl.ioctl(self._master, termios.TIOCPKT, struct.pack("i", 1))
         os.set_blocking(self._master, False)
         self.path = os.ttyname(self._slave)
         if link is not None:
@@ -85,8 +94,13 @@ class PtyPort:
                 return
             log.warning("pty read failed: %s", exc)
             return
-        if data:
-            self._on_data(data)
+        if not data:
+            return
+        if data[0] == 0:  # TIOCPKT_DATA
+            if len(data) > 1:
+                self._on_data(data[1:])
+        elif data[0] & termios.TIOCPKT_FLUSHREAD:
+            self._on_client()
 
     def write(self, data: bytes) -> None:
         if self._master < 0:
