@@ -1,0 +1,210 @@
+/* nce_auth.c - Device Authenticator bootstrap exchange and DTLS credential helpers; see nce_auth.h. */
+#include "nce_auth.h"
+
+#include <string.h>
+
+#define KEY_FIELD_SIZE 100u /* sizeof DtlsKey_t.Psk and .PskIdentity */
+
+int nce_bootstrap_init(nce_bootstrap_t *b, uint16_t message_id, const uint8_t *token,
+                       size_t token_length, int confirmable)
+{
+    if (b == NULL || token_length > NCE_COAP_MAX_TOKEN || (token == NULL && token_length > 0u)) {
+        return NCE_SDK_ARGUMENT_ERROR;
+    }
+    memset(b, 0, sizeof *b);
+    b->first_message_id = message_id;
+    b->message_id = message_id;
+    if (token_length > 0u) {
+        memcpy(b->token, token, token_length);
+    }
+    b->token_length = (uint8_t)token_length;
+    b->confirmable = (uint8_t)(confirmable != 0);
+    return NCE_SDK_SUCCESS;
+}
+
+void nce_bootstrap_next_attempt(nce_bootstrap_t *b)
+{
+    if (b != NULL) {
+        b->message_id = (uint16_t)(b->message_id + 1u);
+    }
+}
+
+int nce_bootstrap_request(const nce_bootstrap_t *b, uint8_t *buf, size_t cap)
+{
+    nce_coap_writer_t w;
+    uint8_t type;
+
+    if (b == NULL) {
+        return NCE_COAP_ERR_ARGUMENT;
+    }
+    type = (b->confirmable != 0u) ? NCE_COAP_CON : NCE_COAP_NON;
+    (void)nce_coap_writer_init(&w, buf, cap, type, NCE_COAP_GET, b->message_id, b->token,
+                               b->token_length);
+    (void)nce_coap_writer_option(&w, NCE_COAP_OPTION_URI_HOST, NCE_SDK_BOOTSTRAP_HOST,
+                                 sizeof NCE_SDK_BOOTSTRAP_HOST - 1u);
+    (void)nce_coap_writer_option(&w, NCE_COAP_OPTION_URI_PATH, NCE_SDK_BOOTSTRAP_PATH,
+                                 sizeof NCE_SDK_BOOTSTRAP_PATH - 1u);
+    return nce_coap_writer_finish(&w);
+}
+
+/* ACK and RST carry the MID of one of our requests; CON and NON responses carry our token. */
+static int belongs_to_exchange(const nce_bootstrap_t *b, const nce_coap_message_t *msg)
+{
+    if (msg->type == NCE_COAP_ACK || msg->type == NCE_COAP_RST) {
+        uint16_t age = (uint16_t)(msg->message_id - b->first_message_id);
+        uint16_t span = (uint16_t)(b->message_id - b->first_message_id);
+        if (age > span) {
+            return 0;
+        }
+        if (msg->code == NCE_COAP_EMPTY) {
+            return 1;
+        }
+    }
+    return msg->token_length == b->token_length &&
+           memcmp(msg->token, b->token, b->token_length) == 0;
+}
+
+int nce_bootstrap_accept(nce_bootstrap_t *b, const uint8_t *datagram, size_t length,
+                         DtlsKey_t *key, char *url, size_t url_size)
+{
+    nce_coap_message_t msg;
+
+    if (b == NULL || key == NULL) {
+        return NCE_SDK_ARGUMENT_ERROR;
+    }
+    b->ack_needed = 0u;
+    if (nce_coap_parse(datagram, length, &msg) != 0 || !belongs_to_exchange(b, &msg)) {
+        return NCE_BOOTSTRAP_PENDING;
+    }
+    if (msg.type == NCE_COAP_RST) {
+        return NCE_SDK_SERVER_RESPONSE_ERROR;
+    }
+    if (msg.code == NCE_COAP_EMPTY || NCE_COAP_CODE_CLASS(msg.code) == 0u) {
+        return NCE_BOOTSTRAP_PENDING; /* empty ACK: the response follows separately */
+    }
+    if (msg.type == NCE_COAP_CON) {
+        b->ack_needed = 1u;
+        b->ack_message_id = msg.message_id;
+    }
+    b->response_code = msg.code;
+    if (msg.code != NCE_COAP_CONTENT) {
+        return NCE_SDK_SERVER_RESPONSE_ERROR;
+    }
+    return nce_bootstrap_parse_payload(msg.payload, msg.payload_length, key, url, url_size);
+}
+
+static int is_printable(const uint8_t *text, size_t length)
+{
+    size_t i;
+
+    for (i = 0u; i < length; i++) {
+        if (text[i] < 0x20u || text[i] > 0x7Eu) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static size_t find_comma(const uint8_t *text, size_t start, size_t length)
+{
+    size_t i;
+
+    for (i = start; i < length; i++) {
+        if (text[i] == ',') {
+            return i;
+        }
+    }
+    return length;
+}
+
+static void copy_text(char *dst, const uint8_t *src, size_t length)
+{
+    if (length > 0u) {
+        memcpy(dst, src, length);
+    }
+    dst[length] = '\0';
+}
+
+int nce_bootstrap_parse_payload(const uint8_t *payload, size_t length, DtlsKey_t *key, char *url,
+                                size_t url_size)
+{
+    size_t identity_end;
+    size_t psk_end;
+    size_t url_start;
+    size_t url_length;
+
+    if (key == NULL || (payload == NULL && length > 0u)) {
+        return NCE_SDK_PARSING_ERROR;
+    }
+    while (length > 0u && (payload[length - 1u] == '\n' || payload[length - 1u] == '\r')) {
+        length--;
+    }
+    identity_end = find_comma(payload, 0u, length);
+    if (identity_end == length) {
+        return NCE_SDK_PARSING_ERROR; /* no comma: no PSK */
+    }
+    psk_end = find_comma(payload, identity_end + 1u, length);
+    url_start = (psk_end < length) ? psk_end + 1u : length;
+    url_length = length - url_start;
+    if (identity_end == 0u || identity_end >= KEY_FIELD_SIZE || psk_end == identity_end + 1u ||
+        psk_end - identity_end - 1u >= KEY_FIELD_SIZE || !is_printable(payload, length) ||
+        (url != NULL && url_length >= url_size)) {
+        return NCE_SDK_PARSING_ERROR;
+    }
+    copy_text(key->PskIdentity, payload, identity_end);
+    copy_text(key->Psk, payload + identity_end + 1u, psk_end - identity_end - 1u);
+    if (url != NULL) {
+        copy_text(url, payload + url_start, url_length);
+    }
+    return NCE_SDK_SUCCESS;
+}
+
+/* Length of a NUL-terminated string inside a fixed field, or the field size when unterminated. */
+static size_t field_length(const char *field, size_t size)
+{
+    size_t n = 0u;
+
+    while (n < size && field[n] != '\0') {
+        n++;
+    }
+    return n;
+}
+
+int nce_dtls_psk_from_key(const DtlsKey_t *key, nce_dtls_psk_t *out)
+{
+    size_t identity_length;
+    size_t key_length;
+
+    if (key == NULL || out == NULL) {
+        return NCE_SDK_ARGUMENT_ERROR;
+    }
+    identity_length = field_length(key->PskIdentity, sizeof key->PskIdentity);
+    key_length = field_length(key->Psk, sizeof key->Psk);
+    if (identity_length == 0u || identity_length == sizeof key->PskIdentity || key_length == 0u ||
+        key_length == sizeof key->Psk) {
+        return NCE_SDK_ARGUMENT_ERROR;
+    }
+    out->identity = key->PskIdentity;
+    out->identity_length = identity_length;
+    out->key = (const uint8_t *)key->Psk;
+    out->key_length = key_length;
+    return NCE_SDK_SUCCESS;
+}
+
+int nce_dtls_psk_hex(const DtlsKey_t *key, char *out, size_t out_size)
+{
+    static const char digits[] = "0123456789abcdef";
+    nce_dtls_psk_t psk;
+    size_t i;
+
+    if (out == NULL || nce_dtls_psk_from_key(key, &psk) != NCE_SDK_SUCCESS ||
+        out_size < 2u * psk.key_length + 1u) {
+        return NCE_SDK_ARGUMENT_ERROR;
+    }
+    for (i = 0u; i < psk.key_length; i++) {
+        out[2u * i] = digits[psk.key[i] >> 4];
+        out[2u * i + 1u] = digits[psk.key[i] & 0x0Fu];
+    }
+    out[2u * psk.key_length] = '\0';
+    return (int)(2u * psk.key_length);
+}
