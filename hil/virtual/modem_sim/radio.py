@@ -66,6 +66,8 @@ class Radio:
         for context in self.contexts.values():
             context.active, context.ip = False, None
         self.cfun = self.modem.dialect.boot_cfun
+        if self.cfun == 0 and self.modem.dialect.sim_off_in_cfun0:
+            self.modem.sim.powered = False
         if self.cfun == 1:
             self.start_registration()
 
