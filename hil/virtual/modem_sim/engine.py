@@ -293,7 +293,10 @@ class AtEngine:
             return
         if self._apply(result, index == len(commands) - 1, commands, index):
             self.mode = Mode.COMMAND
-            self._run(commands, index + 1)
+            if index + 1 < len(commands):
+                self._run(commands, index + 1)
+            else:
+                self._end_line()
 
     def _start_task(self, coro: Coroutine[Any, Any, None]) -> None:
         self.mode = Mode.BUSY
