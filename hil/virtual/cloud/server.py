@@ -73,6 +73,7 @@ class EmulatorServer:
         services.streamer.start()
         http_socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         http_socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        http_socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # accepted sockets inherit it
         http_socket.bind((config.host, config.http_port))
         http_socket.listen(128)
         uv_config = uvicorn.Config(
