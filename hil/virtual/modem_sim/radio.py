@@ -87,12 +87,13 @@ class Radio:
         sim = self.modem.sim
         if fun == 1:
             sim.powered = True
+            self.modem.dialect.on_cfun(old, fun)
             if old != 1 or not (self.reg.registered or self.searching):
                 self.start_registration()
         else:
             self.deregister()
             sim.powered = not (fun == 0 and self.modem.dialect.sim_off_in_cfun0)
-        self.modem.dialect.on_cfun(old, fun)
+            self.modem.dialect.on_cfun(old, fun)
 
     def deregister(self) -> None:
         """Stop searching, drop the contexts, detach (CFUN 0/4, COPS=2, CGATT=0)."""

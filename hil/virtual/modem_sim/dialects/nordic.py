@@ -78,8 +78,8 @@ class NordicDialect(SmsCommands):
         return rats
 
     def on_cfun(self, old: int, new: int) -> None:
-        if self.xsim and new in (1, 4) and old == 0:
-            self._xsim_urc()
+        if self.xsim and new in (1, 4) and old == 0:  # the UICC powers up: after the OK
+            self.modem.urc_later(0, f"%XSIM: {int(self.modem.sim.status is SimStatus.READY)}")
 
     def on_sim_status(self) -> None:
         if self.xsim:
