@@ -8,7 +8,6 @@ log), as 1NCE does.
 
 from __future__ import annotations
 
-import importlib
 import json
 import secrets
 import threading
@@ -16,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hil.virtual.network.database import Database
+from sdk_bindings import bcl
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS templates (
@@ -42,28 +42,23 @@ class TemplateNotFoundError(LookupError):
     pass
 
 
-def _bcl() -> Any:
-    """sdk_bindings.bcl, the project's BCL codec (imported late: it is an optional build part)."""
-    return importlib.import_module("sdk_bindings.bcl")
-
-
-def compile_template(text: str) -> Any:
+def compile_template(text: str) -> bcl.CompiledTemplate:
     """Parse and compile a stringified template; raise TemplateRejectedError naming what is wrong."""
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise TemplateRejectedError(f"template is not valid JSON: {exc.msg} at line {exc.lineno}") from exc
-    bcl = _bcl()
+    if not isinstance(document, dict):
+        raise TemplateRejectedError("template must be a JSON object with a 'sense' list")
     try:
         return bcl.compile_template(document)
     except ValueError as exc:  # TemplateError is a ValueError
         raise TemplateRejectedError(f"template is not valid BCL: {exc}") from exc
 
 
-def decode(compiled: Any, payload: bytes) -> dict[str, Any]:
+def decode(compiled: bcl.CompiledTemplate, payload: bytes) -> dict[str, object]:
     """Decode one payload; raises ValueError (BclDecodeError) with 1NCE-like messages."""
-    result: dict[str, Any] = _bcl().decode(compiled, payload)
-    return result
+    return bcl.decode(compiled, payload)
 
 
 @dataclass(frozen=True)
