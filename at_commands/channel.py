@@ -183,13 +183,15 @@ class AtChannel:
         payload: bytes | None = None,
         payload_end: bytes = b"",
         prompt_timeout: float = 5.0,
+        wait_for_prompt: bool = True,
         check: bool = True,
         expects_reboot: bool | None = None,
     ) -> Response:
         """Send one command line and wait for its final result code.
 
         `payload` is written after the command's prompt ("> " or "@"), followed by `payload_end`
-        (e.g. b"\\x1a" for SMS). With check=True (the default) an error final raises its typed
+        (e.g. b"\\x1a" for SMS); with wait_for_prompt=False it follows the command line at once (data
+        modes that print no prompt, such as the nRF SLM's). With check=True (the default) an error final raises its typed
         error (CmeError, CmsError, AtCommandError); a reboot, a port failure or a timeout always
         raise. The Response holds the information lines, the URCs that arrived meanwhile, any
         binary payload and the evidence.
@@ -199,7 +201,7 @@ class AtChannel:
         encoded = command.encode("ascii")
         overrides: dict[str, object] = {}
         if payload is not None:
-            overrides["prompt"] = True
+            overrides["prompt"] = wait_for_prompt
         if expects_reboot is not None:
             overrides["expects_reboot"] = expects_reboot
         spec = CommandSpec.for_command(command, **overrides)
@@ -213,7 +215,9 @@ class AtChannel:
                 self._inflight = inflight
             deadline = time.monotonic() + limit
             self._write(encoded + b"\r", command)
-            if spec.behaviour.prompt and payload is not None:
+            if payload is not None and not wait_for_prompt:
+                self._write(payload + payload_end, command)
+            elif spec.behaviour.prompt and payload is not None:
                 self._send_payload(inflight, command, payload + payload_end, min(prompt_timeout, limit))
             if not inflight.done.wait(max(0.0, deadline - time.monotonic())):
                 self._give_up(inflight, command, limit, "final result code")

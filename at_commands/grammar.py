@@ -116,6 +116,17 @@ def is_registration_read_form(line: str, prefix: str) -> bool:
     return len(fields) >= 2 and not fields[1].lstrip().startswith('"')
 
 
+def unsolicited_by_shape(line: str, prefix: str) -> bool | None:
+    """For prefixes that are both a command's answer and a URC, tell them apart by the line's
+    shape: True = URC, False = answer, None = no rule for this prefix."""
+    if prefix in REGISTRATION_PREFIXES:
+        return not is_registration_read_form(line, prefix)
+    if prefix == "+CIPRXGET:":
+        # "+CIPRXGET: 1,<id>" announces data; the read answers "+CIPRXGET: 2,..." (reference §2.6).
+        return line[len(prefix) :].lstrip().startswith("1,")
+    return None
+
+
 # --- per-command behaviour -------------------------------------------------------------------------
 
 _COMMAND_NAME = re.compile(r"^AT([+%#$^*&][A-Z0-9_]+|[A-Z&][0-9]*)", re.IGNORECASE)

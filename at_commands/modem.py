@@ -266,6 +266,8 @@ class Modem:
     def send_sms(self, number: str, text: str, *, mode: str = "pdu") -> list[int]:
         """Send an SMS (split into concatenated parts as needed in PDU mode); returns the message
         references the network gave (+CMGS)."""
+        if self._sms_waiter is None:
+            self.enable_sms()  # some modules (nRF91) refuse to send until an SMS client registered
         if mode == "text":
             return [self.dialect.sms_send_text(number, text)]
         if mode != "pdu":

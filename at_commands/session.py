@@ -78,14 +78,24 @@ class Response:
                 if grammar.line_prefix(line) is None:
                     return line
             raise AtResponseError(
-                f"{self.command}: expected a bare information line", command=self.command, lines=self.lines
+                f"{self.command}: expected a bare information line{self._noise_note()}",
+                command=self.command,
+                lines=self.lines,
             )
         found = self.values(prefix)
         if not found:
             raise AtResponseError(
-                f"{self.command}: expected a line starting {prefix!r}", command=self.command, lines=self.lines
+                f"{self.command}: expected a line starting {prefix!r}{self._noise_note()}",
+                command=self.command,
+                lines=self.lines,
             )
         return found[0]
+
+    def _noise_note(self) -> str:
+        """Garbled bytes are the likely reason an expected line is missing: say so."""
+        if not self.noise:
+            return ""
+        return f"; garbled bytes arrived instead: {[bytes(n[:60]) for n in self.noise[:3]]!r}"
 
 
 @dataclass(frozen=True)
@@ -259,16 +269,19 @@ class AtSession:
             events.append(RebootEvent(line))
             events.append(UrcEvent(Urc(line, prefix, at=now)))
             return
+        if prefix is not None and prefix in pending.spec.prefixes:
+            # The command's own prefix: some lines are told apart by shape (+CEREG, +CIPRXGET);
+            # otherwise a waiter that claimed the prefix marks an asynchronous result (+QIOPEN).
+            unsolicited = grammar.unsolicited_by_shape(line, prefix)
+            if unsolicited is None:
+                unsolicited = prefix in self.claimed
+            if unsolicited:
+                self._emit_urc(line, prefix, now, events)
+            else:
+                self._add_info(pending, line, prefix)
+            return
         if prefix is not None and prefix in self.claimed:
             self._emit_urc(line, prefix, now, events)
-            return
-        if prefix is not None and prefix in pending.spec.prefixes:
-            if prefix in grammar.REGISTRATION_PREFIXES and not grammar.is_registration_read_form(
-                line, prefix
-            ):
-                self._emit_urc(line, prefix, now, events)
-                return
-            self._add_info(pending, line, prefix)
             return
         if grammar.is_urc_line(line, prefix):
             self._emit_urc(line, prefix, now, events)

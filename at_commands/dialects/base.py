@@ -83,7 +83,10 @@ class Dialect:
         """Echo off, errors as codes, registration URCs on (reference §3.1 steps 1 and 4)."""
         self.ch.command("ATE0")
         self.ch.command("AT+CMEE=2" if self.profile.verbose_cme else "AT+CMEE=1")
-        self.ch.command("AT+CEREG=2", check=False)
+        # The richest registration URC the module accepts: 5 and 3 carry the reject cause.
+        for level in (5, 3, 2):
+            if self.ch.command(f"AT+CEREG={level}", check=False).ok:
+                break
         self.ch.command("AT+CGEREP=1", check=False)
 
     # -- identity --------------------------------------------------------------------------------
@@ -121,6 +124,7 @@ class Dialect:
 
     def _sim_command(self, command: str, retries: int = 5, pause: float = 0.2) -> Response:
         """A command that needs the SIM: busy (CME 14) is retried, the rest become SimError."""
+        powered_up = False
         for attempt in range(retries + 1):
             try:
                 return self.ch.command(command)
@@ -128,6 +132,12 @@ class Dialect:
                 reason = _SIM_ERRORS.get(error.code or -1)
                 if reason == "busy" and attempt < retries:
                     time.sleep(pause)
+                    continue
+                if reason == "failure" and not powered_up and self._radio_off():
+                    # In CFUN=0 many modules power the SIM down (nRF91, BG96): flight mode keeps
+                    # the radio off with the SIM on.
+                    self.ch.command("AT+CFUN=4")
+                    powered_up = True
                     continue
                 if reason is None:
                     raise
@@ -138,6 +148,10 @@ class Dialect:
                     lines=error.lines,
                 ) from error
         raise AssertionError("unreachable")
+
+    def _radio_off(self) -> bool:
+        response = self.ch.command("AT+CFUN?", check=False)
+        return response.ok and response.values("+CFUN:")[:1] == ["0"]
 
     def sim_status(self) -> str:
         """READY, SIM PIN, SIM PUK, ... (SimError when there is no SIM at all)."""

@@ -10,15 +10,12 @@ from at_commands.fields import int_field, split_fields
 from at_commands.modem_types import Datagram, PdpContext
 
 _SYSTEM_MODE = {Rat.LTE_M: "1,0,0,0", Rat.NB_IOT: "0,1,0,0"}
+DATA_MODE_EXIT = b"+++"
 
 
 class Nordic(Dialect):
     def imei(self) -> str:
         return self._identity("AT+CGSN=1")
-
-    def initialize(self) -> None:
-        super().initialize()
-        self.ch.command("AT+CEREG=5", check=False)
 
     def configure_rat(self, rat: Rat) -> None:
         if rat not in _SYSTEM_MODE:
@@ -67,12 +64,14 @@ class Nordic(Dialect):
         if _is_plain_text(data):
             sent = self.ch.command(f'AT#XSENDTO="{host}",{port},"{data.decode()}"').value("#XSENDTO:")
         else:
-            # Binary: enter data mode, write raw bytes, leave with "+++" (slm_data_mode.rst).
-            with self.ch.urcs("#XDATAMODE:") as left:
-                self.ch.command(f'AT#XSENDTO="{host}",{port}')
-                self.ch.write_raw(data)
-                self.ch.write_raw(b"+++")
-                left.get(timeout=10)
+            # Binary: #XSENDTO without data enters data mode (no prompt, no OK); the raw bytes
+            # follow and "+++" leaves it, answered by OK (slm_data_mode.rst). A payload that
+            # itself contains "+++" cannot go this way.
+            if DATA_MODE_EXIT in data:
+                raise SocketError(f"nrf91 data mode cannot carry a payload containing {DATA_MODE_EXIT!r}")
+            self.ch.command(
+                f'AT#XSENDTO="{host}",{port}', payload=data, payload_end=DATA_MODE_EXIT, wait_for_prompt=False
+            )
             return
         if int_field(split_fields(sent), 0) != len(data):
             raise SocketError(f"#XSENDTO sent {sent} of {len(data)} bytes")

@@ -35,7 +35,7 @@ class Quectel(Dialect):
         if scan_mode == 1:
             return Rat.GSM
         iot_mode = int_field(split_fields(self.ch.command('AT+QCFG="iotopmode"').value("+QCFG:")), 1)
-        return {0: Rat.LTE_M, 1: Rat.NB_IOT}.get(iot_mode or -1)
+        return {0: Rat.LTE_M, 1: Rat.NB_IOT}.get(iot_mode) if iot_mode is not None else None
 
     def configure_bands(self, rat: Rat, bands: list[int]) -> None:
         mask = sum(1 << (band - 1) for band in bands)

@@ -28,7 +28,7 @@ class SimcomCommon(Dialect):
         if mode == 13:
             return Rat.GSM
         band_class = int_field(split_fields(self.ch.command("AT+CMNB?").value("+CMNB:")), 0)
-        return {1: Rat.LTE_M, 2: Rat.NB_IOT}.get(band_class or -1)
+        return {1: Rat.LTE_M, 2: Rat.NB_IOT}.get(band_class) if band_class is not None else None
 
     def configure_bands(self, rat: Rat, bands: list[int]) -> None:
         if rat not in _BAND_RAT_NAME:

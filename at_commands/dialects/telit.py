@@ -24,7 +24,8 @@ class Telit(Dialect):
         self.ch.command(f"AT#WS46={_WS46[rat]}")
 
     def read_rat(self) -> Rat | None:
-        return _WS46_TO_RAT.get(int_field(split_fields(self.ch.command("AT#WS46?").value("#WS46:")), 0) or -1)
+        mode = int_field(split_fields(self.ch.command("AT#WS46?").value("#WS46:")), 0)
+        return _WS46_TO_RAT.get(mode) if mode is not None else None
 
     def configure_bands(self, rat: Rat, bands: list[int]) -> None:
         mask = sum(1 << (band - 1) for band in bands)

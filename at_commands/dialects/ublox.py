@@ -26,7 +26,8 @@ class Ublox(Dialect):
         self.ch.command(f"AT+URAT={_URAT[rat]}")
 
     def read_rat(self) -> Rat | None:
-        return _URAT_TO_RAT.get(int_field(split_fields(self.ch.command("AT+URAT?").value("+URAT:")), 0) or -1)
+        selected = int_field(split_fields(self.ch.command("AT+URAT?").value("+URAT:")), 0)
+        return _URAT_TO_RAT.get(selected) if selected is not None else None
 
     def configure_bands(self, rat: Rat, bands: list[int]) -> None:
         mask = sum(1 << (band - 1) for band in bands)
