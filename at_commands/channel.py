@@ -190,10 +190,11 @@ class AtChannel:
         """Send one command line and wait for its final result code.
 
         `payload` is written after the command's prompt ("> " or "@"), followed by `payload_end`
-        (e.g. b"\\x1a" for SMS); with wait_for_prompt=False it follows the command line at once (data
-        modes that print no prompt, such as the nRF SLM's). With check=True (the default) an error final raises its typed
-        error (CmeError, CmsError, AtCommandError); a reboot, a port failure or a timeout always
-        raise. The Response holds the information lines, the URCs that arrived meanwhile, any
+        (e.g. b"\\x1a" for SMS); with wait_for_prompt=False it follows the command line at once
+        (data modes that print no prompt, such as the nRF SLM's). With check=True (the default)
+        an error final raises its typed error (CmeError, CmsError, AtCommandError); a reboot, a
+        port failure or a timeout always raise. The Response holds the information lines, the
+        URCs that arrived meanwhile, any
         binary payload and the evidence.
         """
         if "\r" in command or "\n" in command:

@@ -174,7 +174,7 @@ def test_slow_response_within_and_beyond_the_timeout(dialect: str, host: Simulat
 @dialects
 def test_missing_response(dialect: str, host: SimulatorHost) -> None:
     with modem_with(dialect, host, [{"type": "missing", "command": "AT+CSQ"}]) as (_, modem):
-        with pytest.raises(AtTimeoutError, match="AT\\+CSQ: no final result code within 0.5 s"):
+        with pytest.raises(AtTimeoutError, match=r"AT\+CSQ: no final result code within 0\.5 s"):
             within(1.5, lambda: modem.channel.command("AT+CSQ", timeout=0.5))
 
 
