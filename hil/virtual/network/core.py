@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 from .clock import Clock, iso_z
 from .events import EventLog, EventType, VisitedNetwork
+from .inventory import luhn_digit
 from .limits import MonthlyLimits, load_limits
 from .metering import QuotaLevel, data_quota, mb
 from .sessions import SessionState, SessionTable, normalize_rat
@@ -101,6 +102,13 @@ class CoreNetwork:
         link.push(message)
         return True
 
+    def normalize_iccid(self, iccid: str) -> str:
+        """Modems read the ICCID with its Luhn digit (20 digits); 1NCE's inventory keys are 19."""
+        body = iccid[:19]
+        if len(iccid) == 20 and self.store.find_sim(body) is not None and luhn_digit(body) == iccid[19]:
+            return body
+        return iccid
+
     def limits(self) -> MonthlyLimits:
         return load_limits(self.store)
 
@@ -144,7 +152,13 @@ class CoreNetwork:
         self.sessions.attach(iccid, imei=imei, rat=radio, tac=tac, ci=ci, now=self.clock.now())
         self.events.emit(sim, EventType.UPDATE_LOCATION, "Update location", network=self.visited)
         self.sms.flush(iccid)
-        return {"stat": 5, "plmn": self.visited.mcc + self.visited.mnc, "tac": tac, "ci": ci}
+        # tac and ci as the hex strings +CEREG shows (4 and 8 digits)
+        return {
+            "stat": 5,
+            "plmn": self.visited.mcc + self.visited.mnc,
+            "tac": f"{tac:04X}",
+            "ci": f"{ci:08X}",
+        }
 
     def detach(self, iccid: str) -> None:
         self.store.sim(iccid)

@@ -119,7 +119,7 @@ class NetlinkServer:
         op = message["op"]
         core = self.core
         if op == "hello":
-            iccid = _text(message, "iccid")
+            iccid = core.normalize_iccid(_text(message, "iccid"))
             sim = core.hello(iccid, str(message.get("imsi") or ""))
             if connection.iccid is not None and connection.iccid != iccid:
                 core.unbind(connection.iccid, connection)
@@ -129,7 +129,7 @@ class NetlinkServer:
         if op == "sms_mt_result":
             core.sms.delivery_result(_integer(message, "sms_id"), _boolean(message, "delivered"))
             return {}
-        iccid = _text(message, "iccid")
+        iccid = core.normalize_iccid(_text(message, "iccid"))
         if connection.iccid is None:
             raise NetworkRejectError("send hello first: the connection is not bound to a SIM")
         if iccid != connection.iccid:
