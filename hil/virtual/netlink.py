@@ -34,6 +34,13 @@ detach           reason                               network-initiated detach (
                                                       the modem re-attaches on its own afterwards
 pdp_deactivate   reason                               network tears the PDP context down (e.g. quota)
 
+Details the emulated network (hil/virtual/network) adds, all compatible with the above:
+``hello`` answers ``protocol_version`` and ``msisdn``; ``attach`` answers ``tac`` and ``ci`` as hex
+strings as +CEREG shows them ("1A2B", "01A2B3C4"); ``sms_status`` also carries ``tpdu`` (hex
+SMS-STATUS-REPORT); an ICCID may be sent with its Luhn digit (20 digits); a line that is not a
+valid message is answered ``{"id": -1, "ok": false, "error": ...}`` and the connection stays up;
+a closed connection takes the SIM offline. See docs/virtual-network.md.
+
 Addressing: a SIM whose IP is 10.a.b.c sends its datagrams from 127.a.b.c, so servers on loopback can
 tell SIMs apart by source address (``sim_ip_to_loopback`` / ``loopback_to_sim_ip``).
 """
