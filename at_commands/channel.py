@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import queue
+import select
 import threading
 import time
 from collections import deque
@@ -136,6 +138,7 @@ class AtChannel:
         self._resync = False
         self._last_rx = 0.0
         self.reboots = 0
+        self._fd = _posix_fd(port)
         self._reader = threading.Thread(target=self._read_loop, name=f"at-reader:{self.name}", daemon=True)
         self._reader.start()
 
@@ -340,7 +343,12 @@ class AtChannel:
     def _write(self, data: bytes, command: str | None) -> None:
         self.transcript.record("tx", data)
         try:
-            self._port.write(data)
+            if self._fd is not None and len(data) <= _SMALL_WRITE:
+                written = os.write(self._fd, data)
+                if written < len(data):
+                    self._port.write(data[written:])
+            else:
+                self._port.write(data)
         except (serial.SerialException, OSError) as exc:
             failure = PortError(f"{self.name}: write failed: {exc}", command=command)
             self._fail(failure)
@@ -359,17 +367,35 @@ class AtChannel:
             time.sleep(quiet / 2)
         self._resync = False
 
-    def _read_loop(self) -> None:
+    def _read_chunks(self) -> Iterator[bytes]:
+        """Chunks as the port delivers them; b"" on an idle poll (so close() is noticed)."""
         port = self._port
+        fd = _posix_fd(port)
+        if fd is not None:
+            # A tty or pty: one select and one read per chunk, far less Python than pyserial's
+            # read loop - this is the latency-critical path of every command.
+            while True:
+                ready, _, _ = select.select([fd], [], [], 0.1)
+                if not ready:
+                    yield b""
+                    continue
+                data = os.read(fd, 4096)
+                if not data:
+                    raise OSError("end of file: the device went away")
+                yield data
+        while True:
+            data = port.read(1)
+            waiting = port.in_waiting if data else 0  # type: ignore[attr-defined]
+            yield data + port.read(waiting) if waiting else data
+
+    def _read_loop(self) -> None:
+        chunks = self._read_chunks()
         while not self._closing:
             try:
-                data = port.read(1)
+                data = next(chunks)
                 if not data:
                     continue
-                waiting = port.in_waiting  # type: ignore[attr-defined]
-                if waiting:
-                    data += port.read(waiting)
-            except Exception as exc:  # pyserial raises several types on a vanished port
+            except Exception as exc:  # pyserial and os raise several types on a vanished port
                 if not self._closing:
                     self._fail(PortError(f"{self.name}: read failed (port closed or device gone): {exc}"))
                 return
@@ -423,6 +449,19 @@ class AtChannel:
             inflight.response.error = failure
             inflight.done.set()
             inflight.woken.set()
+
+
+_SMALL_WRITE = 512  # command lines: one os.write; bigger payloads go through pyserial's loop
+
+
+def _posix_fd(port: serial.SerialBase) -> int | None:
+    """The file descriptor of a POSIX tty port (device or pty); None for sockets and others."""
+    if os.name != "posix" or type(port).__module__ != "serial.serialposix":
+        return None
+    try:
+        return int(port.fileno())
+    except (AttributeError, OSError, ValueError, serial.SerialException):
+        return None
 
 
 @contextlib.contextmanager

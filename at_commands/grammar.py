@@ -5,6 +5,7 @@ we support, so captures decode without knowing the vendor. Source: modem-at-refe
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -224,7 +225,15 @@ class CommandSpec:
 
     @classmethod
     def for_command(cls, text: str, **overrides: object) -> CommandSpec:
+        if not overrides:
+            return _spec_for(text)
         behaviour = behaviour_of(text)
         if overrides:
             behaviour = CommandBehaviour(**{**behaviour.__dict__, **overrides})
         return cls(text=text.strip(), prefixes=info_prefixes(text), behaviour=behaviour)
+
+
+@functools.lru_cache(maxsize=1024)
+def _spec_for(text: str) -> CommandSpec:
+    """Specs of plain commands, cached: polling loops send the same few lines over and over."""
+    return CommandSpec(text=text.strip(), prefixes=info_prefixes(text), behaviour=behaviour_of(text))

@@ -3,6 +3,8 @@ Callers may override any of them per call."""
 
 from __future__ import annotations
 
+import functools
+
 from at_commands.grammar import command_name
 
 DEFAULT_TIMEOUT = 5.0
@@ -35,6 +37,7 @@ COMMAND_TIMEOUTS: dict[str, float] = {
 }
 
 
+@functools.lru_cache(maxsize=1024)
 def default_timeout(command: str) -> float:
     """The timeout for a command line, by its command class."""
     name = command_name(command)
