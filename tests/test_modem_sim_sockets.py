@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 
-from hil.virtual.modem_sim import ModemSimulator
+from hil.virtual.modem_sim import ModemSimulator, SimulatorHost
+from hil.virtual.modem_sim.dialects.quectel import QuectelDialect
+from hil.virtual.modem_sim.dialects.ublox import UbloxDialect
 from hil.virtual.modem_sim.probe import PortProbe
 
 FAST: dict[str, Any] = {"modem": {"boot_s": 1.0}, "network": {"registration_delay_s": 1.0}}
@@ -262,3 +264,48 @@ def test_hosts_map_names_and_public_addresses_to_loopback(peer: socket.socket) -
             ask(probe, "AT+USORF=0,10")
             == f'\r\n+USORF: 0,"203.0.113.9",{port},4,"back"\r\n\r\nOK\r\n'.encode()
         )
+
+
+def test_many_rigs_in_one_loop_send_from_their_own_addresses(peer: socket.socket) -> None:
+    port = peer.getsockname()[1]
+    host = SimulatorHost()
+    rigs = []
+    try:
+        for number, dialect in enumerate(("bg96", "sara-r4", "me910"), start=2):
+            data = {
+                **FAST,
+                "sim": {"iccid": f"898822806660275950{number:02d}", "imsi": f"9014051000000{number:02d}"},
+                "network": {"registration_delay_s": 1.0, "ip": f"10.64.0.{number}"},
+            }
+            rigs.append(ModemSimulator(dialect, data, time_scale=0.01, host=host))
+        sources = set()
+        for rig, send in zip(
+            rigs,
+            (
+                f'AT+QIOPEN=1,0,"UDP","127.0.0.1",{port},0,0',
+                "AT+USOCR=17",
+                "AT#SGACT=1,1",
+            ),
+            strict=True,
+        ):
+            with PortProbe(rig.start_pty()) as probe:
+                rig.wait_until(lambda s: any(c["active"] for c in s["pdp"]))
+                ask(probe, send)
+                if isinstance(rig.modem.dialect, QuectelDialect):
+                    probe.read_until(b"+QIOPEN: 0,0\r\n")
+                    ask(probe, "AT+QISEND=0,2")
+                    probe.exchange(b"hi")
+                elif isinstance(rig.modem.dialect, UbloxDialect):
+                    ask(probe, f'AT+USOST=0,"127.0.0.1",{port},2,"hi"')
+                else:
+                    ask(probe, f'AT#SD=1,1,{port},"127.0.0.1",0,0,1')
+                    ask(probe, "AT#SSENDEXT=1,2")
+                    probe.exchange(b"hi")
+                data, source = peer.recvfrom(100)
+                assert data == b"hi"
+                sources.add(source[0])
+        assert sources == {"127.64.0.2", "127.64.0.3", "127.64.0.4"}
+    finally:
+        for rig in rigs:
+            rig.stop()
+        host.close()
