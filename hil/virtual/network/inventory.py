@@ -142,11 +142,13 @@ def demo_inventory(count: int = 4, organisation: Organisation | None = None) -> 
 
 def load_inventory(path: Path, organisation: Organisation | None = None) -> Inventory:
     """Read a .yaml/.yml or .csv inventory; raise InventoryError naming what is wrong."""
+    suffix = path.suffix.lower()
+    if suffix not in {".yaml", ".yml", ".csv"}:
+        raise InventoryError(f"{path}: unknown inventory format {suffix!r}; use .yaml, .yml or .csv")
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise InventoryError(f"{path}: cannot read the SIM inventory: {exc.strerror}") from exc
-    suffix = path.suffix.lower()
     if suffix in {".yaml", ".yml"}:
         return parse_yaml_inventory(text, source=str(path))
     if suffix == ".csv":
