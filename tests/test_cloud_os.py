@@ -509,3 +509,32 @@ def test_endpoints_event_types_and_agreements(lab: ThreadedEmulator, api: httpx.
     assert {"TELEMETRY_DATA", "LIFECYCLE"} <= names
     assert api.post("/v1/agreements/1nceos", json={"accepted": False}).status_code == 400
     assert api.post("/v1/agreements/1nceos", json={"accepted": True}).status_code == 201
+
+
+def test_data_streamer_posts_event_records_in_bulk(lab: ThreadedEmulator, api: httpx.Client) -> None:
+    receiver = Receiver()
+    try:
+        assert (
+            api.put(
+                lab.endpoints["emulator"] + "/data-streamer", json={"url": receiver.url + "/events"}
+            ).status_code
+            == 204
+        )
+        sim = iccid(N)
+        api.put(f"/v1/sims/{sim}", json={"iccid": sim, "status": "Disabled"})
+        api.put(f"/v1/sims/{sim}", json={"iccid": sim, "status": "Enabled"})
+        batches = receiver.wait_for(lambda r: sum(len(body) for *_, body in r) >= 2)
+        records = [record for *_, body in batches for record in body]
+        assert all(isinstance(body, list) for *_, body in batches)
+        assert [r["event_type"]["description"] for r in records] == ["SIM suspension", "SIM activation"]
+        assert records[0]["sim"]["iccid"] == sim and records[0]["event_source"]["description"] == "API"
+        assert records[0]["organisation"] == {"id": 7100001, "name": "OS test org"}
+        assert (
+            api.put(
+                lab.endpoints["emulator"] + "/data-streamer", json={"url": "http://example.com"}
+            ).status_code
+            == 400
+        )
+    finally:
+        api.put(lab.endpoints["emulator"] + "/data-streamer", json={"url": None})
+        receiver.close()

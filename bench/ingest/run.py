@@ -41,14 +41,30 @@ def bring_online(emulator: Emulator, count: int) -> tuple[asyncio.AbstractEventL
     return loop, asyncio.run_coroutine_threadsafe(attach(), loop).result(120)
 
 
-def send(emulator: Emulator, count: int, rate: int, seconds: float) -> tuple[int, float]:
+DEMO_TEMPLATE = Path(__file__).resolve().parents[2] / "sdk_bindings" / "bcl" / "examples" / "c_sdk_demo.json"
+DEMO_PAYLOAD = bytes.fromhex("016354322e322e31")  # the C SDK demo frame (reference §3.3 example 7)
+
+
+def activate_template(emulator: Emulator) -> None:
+    body = {
+        "name": "bench",
+        "template": DEMO_TEMPLATE.read_text(),
+        "protocolFilter": ["UDP"],
+        "status": "ACTIVE",
+    }
+    response = httpx.post(
+        emulator.endpoints["api"] + "/v1/optimize/templates", json=body, headers=emulator.headers
+    )
+    response.raise_for_status()
+
+
+def send(emulator: Emulator, count: int, rate: int, seconds: float, payload: bytes) -> tuple[int, float]:
     port = int(emulator.endpoints["udp"].rsplit(":", 1)[1])
     sockets = []
     for sim in emulator.sims[:count]:
         sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         sock.bind((sim_ip_to_loopback(sim["ip_address"]), 0))
         sockets.append(sock)
-    payload = bytes(range(24))  # a typical small sensor frame
     target = ("127.0.0.1", port)
     sent = 0
     start = time.perf_counter()
@@ -72,11 +88,17 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=6000, help="datagrams per second to send")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--sims", type=int, default=100, help="SIMs sending (round robin)")
+    parser.add_argument(
+        "--template", action="store_true", help="decode every uplink with the C SDK demo template"
+    )
     args = parser.parse_args()
     emulator = Emulator(max(args.sims, 1))
     try:
         loop, clients = bring_online(emulator, args.sims)
-        sent, elapsed = send(emulator, args.sims, args.rate, args.seconds)
+        if args.template:
+            activate_template(emulator)
+        payload = DEMO_PAYLOAD if args.template else bytes(range(24))
+        sent, elapsed = send(emulator, args.sims, args.rate, args.seconds, payload)
         sender_done = time.perf_counter()
         stats_url = emulator.endpoints["emulator"] + "/stats"
         deadline = time.monotonic() + 120
@@ -92,7 +114,8 @@ def main() -> None:
             f"in {elapsed:.2f} s ({sent / elapsed:.0f}/s)"
         )
         print(f"received    {stats.get('udp_received', 0)} (kernel drops = sent - received)")
-        print(f"stored      {stored} rows in Device Inspector history (SQLite WAL)")
+        mode = "BCL-decoded JSON" if args.template else "base64, no template"
+        print(f"stored      {stored} rows in Device Inspector history (SQLite WAL, {mode})")
         print(f"lost        {sent - stored}")
         print(f"ingest rate {stored / elapsed:.0f} uplinks/s stored over the {elapsed:.1f} s send window")
         print(f"drain       last row committed {drain:.2f} s after the last datagram was sent")
