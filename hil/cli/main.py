@@ -10,6 +10,7 @@ from hil.cli.lazy import LazyGroup
 # One line per top-level subcommand: name -> "module:click object". Keep sorted.
 SUBCOMMANDS: dict[str, str] = {
     "at": "hil.cli.at_cmd:at",
+    "lab": "hil.cli.lab:lab",
     "cloud": "hil.cli.cloud:cloud",
     "modem": "hil.cli.modem_cmd:modem",
     "modem-sim": "hil.cli.modem_sim:modem_sim",

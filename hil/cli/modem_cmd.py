@@ -46,7 +46,6 @@ def _show(value: Any, as_json: bool) -> None:
     "--port",
     "port_url",
     envvar="HIL_MODEM_PORT",
-    required=True,
     metavar="URL",
     help="Modem port as a pyserial URL (/dev/ttyUSB2, /dev/pts/7, socket://127.0.0.1:5000); "
     "or set HIL_MODEM_PORT.",
@@ -60,13 +59,19 @@ def _show(value: Any, as_json: bool) -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_context
-def modem(ctx: click.Context, port_url: str, dialect: str, as_json: bool) -> None:
+def modem(ctx: click.Context, port_url: str | None, dialect: str, as_json: bool) -> None:
     """Drive a modem: info, attach, signal, SMS and UDP, on real hardware or the virtual lab."""
     ctx.obj = {"port": port_url, "dialect": dialect, "json": as_json}
 
 
 @contextmanager
 def _opened(ctx: click.Context) -> Iterator[Modem]:
+    if not ctx.obj["port"]:
+        fail(
+            "no modem port given",
+            hint="pass --port URL (e.g. --port /dev/ttyUSB2) or set HIL_MODEM_PORT",
+            code=2,
+        )
     try:
         with Modem.open(ctx.obj["port"], ctx.obj["dialect"]) as handle:
             handle.initialize()
@@ -145,7 +150,7 @@ def sms() -> None:
 @click.pass_context
 def sms_send(ctx: click.Context, number: str, text: str, mode: str) -> None:
     """Send TEXT to NUMBER (1NCE delivers MO SMS to the portal / SMS forwarder whatever the number)."""
-    root = ctx.find_root()
+    root = ctx
     references = _run(root, lambda m: m.send_sms(number, text, mode=mode), status="sending...")
     _show({"message_references": references, "parts": len(references)}, root.obj["json"])
 
@@ -163,7 +168,7 @@ def sms_send(ctx: click.Context, number: str, text: str, mode: str) -> None:
 @click.pass_context
 def sms_read(ctx: click.Context, index: int | None, wait: float) -> None:
     """Read a stored SMS, or wait for the next incoming one."""
-    root = ctx.find_root()
+    root = ctx
 
     def go(handle: Modem) -> Any:
         if index is not None:
@@ -190,7 +195,7 @@ def udp_send(
     ctx: click.Context, host: str, port: int, data: str, is_hex: bool, reply_wait: float | None
 ) -> None:
     """Activate the PDP context if needed and send DATA to HOST:PORT."""
-    root = ctx.find_root()
+    root = ctx
     try:
         payload = bytes.fromhex(data) if is_hex else data.encode()
     except ValueError:

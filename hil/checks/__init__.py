@@ -1,0 +1,1 @@
+"""Checks: what a suite verifies on a rig, each producing a CheckRecord."""
