@@ -205,3 +205,16 @@ def test_no_network_means_searching_and_the_link_recovers() -> None:
         finally:
             late.shutdown()
             late.server_close()
+
+
+def test_a_lost_link_means_detach_and_a_new_attach(network: Network) -> None:
+    with (
+        ModemSimulator("bg96", FAST, time_scale=0.01, network=network.url) as sim,
+        PortProbe(sim.start_tcp()) as probe,
+    ):
+        sim.wait_until(lambda s: s["registration"]["stat"] == 5)
+        ask(probe, "ATE0;+CGEREP=1")
+        network.links[-1].connection.shutdown(socket.SHUT_RDWR)  # the network side drops the link
+        assert probe.read_until(b"NW DETACH\r\n", timeout=3).endswith(b"\r\n+CGEV: NW DETACH\r\n")
+        sim.wait_until(lambda s: s["registration"]["stat"] == 5, timeout=5)
+        assert len(network.seen("hello")) == 2 and len(network.seen("attach")) == 2

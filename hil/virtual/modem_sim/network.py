@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 RAT_NAMES = {Rat.LTE_M: "LTE-M", Rat.NB_IOT: "NB-IoT", Rat.GSM: "GSM"}
 EMM_NETWORK_FAILURE = 17
 ESM_NETWORK_FAILURE = 38  # "network failure": the link to the core is down
+LINK_WAIT_S = 1.0  # how long an attach waits for the netlink connection before it searches on
 
 
 @dataclass
@@ -196,8 +197,8 @@ class NetlinkNetwork:
     async def connect(self, events: NetworkEvents, identity: Identity) -> None:
         self.events, self.identity = events, identity
         self._pump = asyncio.create_task(self._run())
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._connected.wait(), self.timeout)
+        with contextlib.suppress(TimeoutError):  # a network that is not up yet: keep searching
+            await asyncio.wait_for(self._connected.wait(), LINK_WAIT_S)
 
     async def _run(self) -> None:
         delay = 0.05
@@ -223,6 +224,10 @@ class NetlinkNetwork:
                     if not future.done():
                         future.set_exception(ConnectionError("netlink connection lost"))
                 self._waiting.clear()
+            if not self._closing and self.events is not None:
+                # The network takes a SIM offline when its connection closes: search and attach again.
+                self.last_error = "netlink connection lost"
+                self.events.network_detach("network link lost")
 
     async def _hello(self) -> None:
         assert self.identity is not None
@@ -288,7 +293,7 @@ class NetlinkNetwork:
 
     async def _ready(self) -> bool:
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._connected.wait(), self.timeout)
+            await asyncio.wait_for(self._connected.wait(), LINK_WAIT_S)
         return self._connected.is_set()
 
     def _iccid(self) -> str:
