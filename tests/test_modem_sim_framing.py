@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import random
 import time
 from collections.abc import Iterator
 
@@ -161,3 +163,44 @@ def test_serial_url_handlers_work_with_pyserial_defaults() -> None:
         port.write(b"AT+CGMM\r")
         assert port.read_until(b"OK\r\n") == b"AT+CGMM\r\r\nME910C1-E2\r\n\r\nOK\r\n"
         port.close()
+
+
+@pytest.mark.parametrize("dialect", ["bg96", "nrf91", "sara-r5", "sim7000", "sim7080", "me910"])
+def test_random_command_lines_never_break_the_modem(dialect: str, caplog: pytest.LogCaptureFixture) -> None:
+    """Every command the dialect knows, with random forms and junk parameters: answers, no crash."""
+    rng = random.Random(dialect)
+    lethal = {"+QPOWD", "+CPOWD", "+CPWROFF", "#SHDN", "+CFUN", "+CREBOOT", "#REBOOT", "#XRESET"}
+    lethal |= {"#XRECV", "#XRECVFROM", "#XPOLL"}  # they wait for data in real time, by design
+    scenario = {**FAST, "modem": {"boot_s": 1.0, "cfun_s": 0.0}, "network": {"cops_scan_s": 0.0}}
+    junk = [
+        "",
+        "0",
+        "1",
+        "-1",
+        "99999999999",
+        '"x"',
+        '"',
+        "1,2,3,4,5,6,7",
+        ",,,",
+        '"127.0.0.1",9',
+        "0x1F",
+        "\xff",
+    ]
+    with ModemSimulator(dialect, scenario, time_scale=0.01) as sim, PortProbe(sim.start_pty()) as probe:
+        names = sorted(set(sim.modem.dialect.table) - lethal)
+        for round_ in range(200):
+            name = rng.choice(names)
+            form = rng.choice(["", "?", "=?", "=" + ",".join(rng.choices(junk, k=rng.randint(1, 4)))])
+            probe.write(f"AT{name}{form}\r".encode("latin-1"))
+            if round_ % 20 == 19:
+                probe.drain(quiet=0.01, limit=0.2)
+        probe.write(b"\x1b+++" + b"x" * 1600 + b"\r")  # leave any prompt or data mode
+        time.sleep(0.1)
+        probe.drain(quiet=0.05)
+        sim.power_on()  # in case a command switched the radio or module off
+        sim.wait_until(lambda s: s["power"] == "ready")
+        probe.drain(quiet=0.05)
+        probe.write(b"AT\r")
+        assert probe.read_until(b"OK\r\n", timeout=3).endswith(b"OK\r\n")
+    failures = [r for r in caplog.records if r.levelno >= logging.ERROR and "modem_sim" in r.name]
+    assert not failures, failures[0].getMessage() if failures else ""

@@ -262,14 +262,14 @@ class AtEngine:
                 self._end_line()
                 return
             if inspect.iscoroutine(result):
-                self._start_task(self._await_result(result, commands, index))
+                self._start_task(self._await_result(result, commands, index), result)
                 return
             assert isinstance(result, Reply | Prompt)
-            if not self._apply(result, index == last, commands, index):
+            if not self._apply(result, index == last):
                 return
         self._end_line()
 
-    def _apply(self, result: Reply | Prompt, is_last: bool, commands: list[Command], index: int) -> bool:
+    def _apply(self, result: Reply | Prompt, is_last: bool) -> bool:
         """Print a result. False when the line is done early (prompt opened)."""
         if isinstance(result, Prompt):
             self._open_prompt(result)
@@ -291,17 +291,20 @@ class AtEngine:
             self._emit_final_error(exc)
             self._end_line()
             return
-        if self._apply(result, index == len(commands) - 1, commands, index):
+        if self._apply(result, index == len(commands) - 1):
             self.mode = Mode.COMMAND
             if index + 1 < len(commands):
                 self._run(commands, index + 1)
             else:
                 self._end_line()
 
-    def _start_task(self, coro: Coroutine[Any, Any, None]) -> None:
+    def _start_task(self, coro: Coroutine[Any, Any, None], *inner: Coroutine[Any, Any, Any]) -> None:
         self.mode = Mode.BUSY
         self._flush()
-        self._task = asyncio.get_running_loop().create_task(self._guard(coro))
+        task = asyncio.get_running_loop().create_task(self._guard(coro))
+        # A task cancelled before it ran (reboot, close) never awaited its coroutines: close them.
+        task.add_done_callback(lambda _t: _close(coro, *inner))
+        self._task = task
 
     async def _guard(self, coro: Coroutine[Any, Any, None]) -> None:
         try:
@@ -369,7 +372,7 @@ class AtEngine:
                 self._entry = None
                 self._payload.clear()
                 self.mode = Mode.COMMAND
-                self._apply(entry.on_abort, True, [], 0)
+                self._apply(entry.on_abort, True)
                 self._end_line()
                 return i
             self._echo_payload(bytes((byte,)))
@@ -436,10 +439,10 @@ class AtEngine:
             self._end_line()
             return
         if inspect.iscoroutine(result):
-            self._start_task(self._await_result(result, [], -1))
+            self._start_task(self._await_result(result, [], -1), result)
             return
         assert isinstance(result, Reply | Prompt)
-        if self._apply(result, True, [], 0):
+        if self._apply(result, True):
             self._end_line()
 
     def _echo_payload(self, chunk: bytes) -> None:
@@ -542,6 +545,11 @@ class AtEngine:
         else:
             return None
         return Reply()
+
+
+def _close(*coroutines: Coroutine[Any, Any, Any]) -> None:
+    for coroutine in coroutines:
+        coroutine.close()
 
 
 def _block(lines: Sequence[Line], verbose: bool) -> bytes:

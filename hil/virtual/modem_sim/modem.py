@@ -25,7 +25,7 @@ from hil.virtual.modem_sim.psm import PsmController
 from hil.virtual.modem_sim.radio import Radio
 from hil.virtual.modem_sim.replies import Line
 from hil.virtual.modem_sim.scenario import Scenario, as_scenario, parse_fault
-from hil.virtual.modem_sim.state import Power, SimCard, SimStatus, Stat
+from hil.virtual.modem_sim.state import Power, SimCard, SimStatus
 from hil.virtual.modem_sim.transcript import Transcript
 from hil.virtual.modem_sim.transports import PtyPort, TcpPort
 from hil.virtual.modem_sim.udp import UdpSocket
@@ -115,6 +115,7 @@ class SimulatedModem:
     def spawn(self, coro: Coroutine[Any, Any, Any], *, lifetime: bool = False) -> asyncio.Task[Any]:
         """A task that dies with the next reboot (or, with lifetime, with the simulator)."""
         task = asyncio.get_running_loop().create_task(self._guarded(coro))
+        task.add_done_callback(lambda _t: coro.close())  # cancelled before it ran: no warning
         group = self._life_tasks if lifetime else self._boot_tasks
         group.add(task)
         task.add_done_callback(group.discard)
@@ -490,9 +491,6 @@ class SimulatedModem:
     def identity(self) -> dict[str, str]:
         sim = self.sim.identity
         return {"iccid": sim.iccid, "imsi": sim.imsi, "imei": sim.imei, "msisdn": sim.msisdn}
-
-    def stat(self) -> Stat:
-        return self.radio.reg.stat
 
 
 def _is_ipv4(text: str) -> bool:

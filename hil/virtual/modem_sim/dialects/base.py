@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from at_commands.dialects.profiles import Rat
 from hil.virtual.modem_sim.errors import CmeError, PlainError
 from hil.virtual.modem_sim.parser import Command
-from hil.virtual.modem_sim.replies import Line, Result
+from hil.virtual.modem_sim.replies import Result
 from hil.virtual.modem_sim.state import SimStatus, Stat
 
 if TYPE_CHECKING:
@@ -131,6 +131,3 @@ class DialectBase:
     def cmt_alpha(self, tpdu: bytes) -> str:
         """The <alpha> field of a PDU-mode +CMT (empty on most modules)."""
         return ""
-
-    def lines(self, *lines: Line) -> tuple[Line, ...]:
-        return lines

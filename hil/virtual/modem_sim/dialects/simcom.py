@@ -428,7 +428,7 @@ class Sim7000Dialect(SimcomDialect):
         socket_id = cmd.arg_int(0, lo=0, hi=7) if self.mux else 0
         protocol = cmd.arg_str(offset).upper()
         host = cmd.arg_str(offset + 1)
-        port = int(cmd.arg_str(offset + 2))  # SIMCom accepts the port quoted or not
+        port = cmd.arg_int(offset + 2, lo=0, hi=65535)  # quoted or not, as SIMCom accepts both
         if self.ip_state not in ("IP GPRSACT", "IP STATUS", "IP PROCESSING") or socket_id in self.sockets:
             raise PlainError()
         self.modem.spawn(self._connect(socket_id, protocol, host, port))

@@ -157,6 +157,8 @@ class UbloxDialect(SmsCommands):
         if len(cmd) == 2:
             return info(f"+UPSD: 0,{parameter},{self._psd_value(parameter)}")
         value = cmd.arg_str(2, "")
+        if parameter == 100 and not (value.isdigit() and 0 <= int(value) <= 11):
+            raise CmeError(50)  # the profile maps to a context id
         self.psd[parameter] = value
         if parameter == 1:  # APN of the profile
             self.modem.radio.context(self._psd_cid()).apn = value
