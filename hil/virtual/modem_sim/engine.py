@@ -123,7 +123,7 @@ class AtEngine:
         try:
             self._feed(data)
         except Exception:  # a simulator bug must not kill the transport
-            log.exception("modem engine failed on input %r", data[:80])
+            log.exception("modem engine failed on %d bytes of input", len(data))
             self._reset_input()
             self._emit_final_error(PlainError())
         self._flush()

@@ -139,6 +139,8 @@ class Transcript:
         if self._redact_payload and note in ("payload", "aborted"):
             self._write("RX", REDACTED.encode() + f" ({len(data)} bytes)".encode(), note)
             return
+        if note not in ("payload", "aborted", "data mode"):  # stray command text: hide secrets in it
+            data = _TEXTUAL_SECRET.sub(lambda m: m.group(1) + b"=" + REDACTED.encode(), data)
         self._write("RX", data, note)
 
     def tx(self, data: bytes) -> None:
