@@ -20,9 +20,10 @@ import hashlib
 import logging
 from typing import Any, Protocol
 
+from at_commands.sim import luhn_check_digit
+
 from .clock import Clock, iso_z
 from .events import EventLog, EventType, VisitedNetwork
-from .inventory import luhn_digit
 from .limits import MonthlyLimits, load_limits
 from .metering import QuotaLevel, data_quota, mb
 from .sessions import SessionState, SessionTable, normalize_rat
@@ -105,7 +106,7 @@ class CoreNetwork:
     def normalize_iccid(self, iccid: str) -> str:
         """Modems read the ICCID with its Luhn digit (20 digits); 1NCE's inventory keys are 19."""
         body = iccid[:19]
-        if len(iccid) == 20 and self.store.find_sim(body) is not None and luhn_digit(body) == iccid[19]:
+        if len(iccid) == 20 and self.store.find_sim(body) is not None and luhn_check_digit(body) == iccid[19]:
             return body
         return iccid
 

@@ -104,19 +104,6 @@ class Inventory:
     credentials_generated: bool = field(default=False)
 
 
-def luhn_digit(digits: str) -> str:
-    """The Luhn check digit for a string of digits (ICCID -> iccid_with_luhn)."""
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        value = int(char)
-        if position % 2 == 0:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return str((10 - total % 10) % 10)
-
-
 def generated_api_user(organisation: Organisation) -> ApiUser:
     return ApiUser(client_id=f"{organisation.id}_api_user", client_secret=secrets.token_urlsafe(18))
 

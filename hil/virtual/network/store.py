@@ -13,9 +13,11 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
+from at_commands.sim import luhn_check_digit
+
 from .clock import Clock, iso_plus0000
 from .database import Database
-from .inventory import Inventory, SimSpec, luhn_digit
+from .inventory import Inventory, SimSpec
 
 QUOTA_VALIDITY = timedelta(days=3652)  # 10-year activation period of the IoT Lifetime Flat
 
@@ -85,7 +87,7 @@ class SimRecord:
 
     @property
     def iccid_with_luhn(self) -> str:
-        return self.iccid + luhn_digit(self.iccid)
+        return self.iccid + luhn_check_digit(self.iccid)
 
     @property
     def ip_int(self) -> int:
