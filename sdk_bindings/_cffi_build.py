@@ -20,6 +20,8 @@ SOURCES = [
     C_DIR / "src" / "nce_os_auth.c",
     C_DIR / "src" / "nce_energy_save.c",
     C_DIR / "src" / "nce_bcl.c",
+    C_DIR / "src" / "nce_float.c",
+    C_DIR / "src" / "nce_bytes.c",
     C_DIR / "port" / "posix" / "nce_udp_posix.c",
     C_DIR / "support" / "nce_bench.c",
 ]
@@ -79,12 +81,11 @@ int nce_energy_save(uint8_t *packet, size_t capacity, int byte_order, int select
                     const Element2byte_gen_t *elements, size_t count);
 
 /* nce_coap.h */
-#define NCE_COAP_MAX_OPTIONS ...
 typedef struct nce_coap_option { uint16_t number; uint16_t length; const uint8_t *value; }
     nce_coap_option_t;
 typedef struct nce_coap_message {
     uint8_t type; uint8_t code; uint16_t message_id; uint8_t token_length; uint8_t token[8];
-    size_t option_count; nce_coap_option_t options[...];
+    nce_coap_option_t *options; size_t option_capacity; size_t option_count;
     const uint8_t *payload; size_t payload_length;
 } nce_coap_message_t;
 int nce_coap_parse(const uint8_t *data, size_t length, nce_coap_message_t *msg);
@@ -125,7 +126,8 @@ int nce_dtls_psk_hex(const DtlsKey_t *key, char *out, size_t out_size);
 
 /* nce_bcl.h */
 typedef struct nce_bcl_value {
-    union { int64_t i; uint64_t u; double f; struct { const uint8_t *data; size_t length; } b; } as;
+    union { int64_t i; uint64_t u; double f; float f32;
+            struct { const uint8_t *data; size_t length; } b; } as;
 } nce_bcl_value_t;
 typedef struct nce_bcl_stmt {
     uint8_t op; uint8_t type; uint8_t flags; uint8_t reserved; uint16_t slot; uint16_t byte;

@@ -21,6 +21,7 @@ from typing import Final
 from sdk_bindings.bcl.decoder import JsonValue, _ReadError, make_reader
 from sdk_bindings.bcl.errors import BclEncodeError
 from sdk_bindings.bcl.template import (
+    MAX_PAYLOAD,
     Case,
     CaseValue,
     CompiledTemplate,
@@ -172,22 +173,27 @@ class _Planner:
         return None
 
     def _ranked_cases(self, switch: Switch) -> list[Case]:
-        """Cases whose assets the values mention most come first; no-match is the last resort."""
+        """Cases whose assets the values mention most come first; among equals, those that emit
+        fewer constants nobody asked for (so decode(encode(x)) == x where possible)."""
         candidates = list(switch.cases)
         if switch.default is None:
             candidates.append(Case(path=switch.path, value=None, body=()))
-        return sorted(candidates, key=lambda case: -self._fit(case.body))
+        return sorted(candidates, key=lambda case: self._fit(case.body), reverse=True)
 
-    def _fit(self, body: tuple[Statement, ...]) -> int:
-        score = 0
+    def _fit(self, body: tuple[Statement, ...]) -> tuple[int, int]:
+        """(values this body uses, minus constants it adds that the values do not mention)."""
+        used, extra = 0, 0
         for statement in body:
             if isinstance(statement, Switch):
-                score += max((self._fit(case.body) for case in statement.cases), default=0)
+                best = max((self._fit(case.body) for case in statement.cases), default=(0, 0))
+                used, extra = used + best[0], extra + best[1]
             elif statement.asset in self.flat:
                 if isinstance(statement, ConstantMapping) and self.flat[statement.asset] != statement.text:
-                    return -1_000_000  # a given constant that differs rules the case out
-                score += 1
-        return score
+                    return (-1_000_000, 0)  # a given constant that differs rules the case out
+                used += 1
+            elif isinstance(statement, ConstantMapping):
+                extra -= 1
+        return (used, extra)
 
     def _finish(self, state: _State) -> Plan | None:
         unused = [path for path in self.flat if path not in state.used]
@@ -309,6 +315,8 @@ def _lay_out(writes: list[Write]) -> Plan:
         total = fixed_end + tail
     elif fixed_end > total or tail > total:
         raise _PlanError(writes[-1].label, f"the byte..endbyte range makes a {total}-byte payload, too short")
+    if total > MAX_PAYLOAD:
+        raise _PlanError(writes[-1].label, f"the payload would be {total} bytes, more than {MAX_PAYLOAD}")
     return _Payload(total).fill(writes, encoded)
 
 

@@ -110,8 +110,8 @@ def _case_value(case: CaseConstant) -> str:
         raw = bytes.fromhex(str(value)) if case.type == "hex" else str(value).encode("utf-8")
         literal = "".join(f"\\{byte:03o}" for byte in raw)
         return f'.b = {{ (const uint8_t *)"{literal}", {len(raw)}u }}'
-    if case.type == "float":
-        return f".f = {float(value).hex()}"
+    if case.type == "float":  # hex literals are exact; a 4-byte case value is a float32 already
+        return f".f32 = {float(value).hex()}f" if case.length == 4 else f".f = {float(value).hex()}"
     if case.type == "uint":
         return f".u = UINT64_C({int(value)})"
     number = int(value)  # int, and boolean as 0/1

@@ -59,6 +59,7 @@ class Slot:
 @dataclass(frozen=True, slots=True)
 class CaseConstant:
     type: str
+    length: int  # the switch's bytelength (0 for a range): a 4-byte float is a C float
     value: CaseValue
 
 
@@ -129,7 +130,7 @@ class _Lowering:
                 self.rows.append(Row(op=OP_DEFAULT, origin=case.path))
             else:
                 self.rows.append(Row(op=OP_CASE, slot=len(self.cases), origin=case.path))
-                self.cases.append(CaseConstant(switch.selector.type, case.value))
+                self.cases.append(CaseConstant(switch.selector.type, switch.selector.length or 0, case.value))
             self.case_path[switch_id] = index
             self._block(case.body)
             del self.case_path[switch_id]

@@ -70,7 +70,7 @@ class NativeTemplate:
                 setattr(target, name, getattr(row, name))
         cases = ffi.new("nce_bcl_value_t[]", max(1, len(table.cases)))
         for index, case in enumerate(table.cases):
-            _fill(cases[index], case.type, case.value, self._keep)
+            _fill(cases[index], case.type, case.length, case.value, self._keep)
         template = ffi.new("nce_bcl_template_t *")
         template.stmts, template.cases = stmts, cases
         template.stmt_count, template.case_count = len(table.rows), len(table.cases)
@@ -78,12 +78,12 @@ class NativeTemplate:
         self._keep += [stmts, cases]
         return template
 
-    def prepare(self, values: Sequence[tuple[str, SlotValue]]) -> PreparedValues:
-        """A values array from (field type, value) per slot, in slot order."""
+    def prepare(self, values: Sequence[tuple[str, int, SlotValue]]) -> PreparedValues:
+        """A values array from (field type, bytelength, value) per slot, in slot order."""
         array = ffi.new("nce_bcl_value_t[]", max(1, len(self.table.slots)))
         keep: list[Any] = []
-        for index, (field_type, value) in enumerate(values):
-            _fill(array[index], field_type, value, keep)
+        for index, (field_type, length, value) in enumerate(values):
+            _fill(array[index], field_type, length, value, keep)
         return PreparedValues(array, keep)
 
     def encode_prepared(self, prepared: PreparedValues, capacity: int = 1024) -> bytes:
@@ -99,9 +99,10 @@ class NativeTemplate:
     def encode(self, values: Mapping[str, object]) -> bytes:
         """Encodes values (shaped like decode's output) with the C encoder."""
         plan = plan_encoding(self.compiled, values)
-        slots: list[tuple[str, SlotValue]] = [("int", 0)] * len(self.table.slots)
+        slots: list[tuple[str, int, SlotValue]] = [("int", 1, 0)] * len(self.table.slots)
         for write in plan.writes:
-            slots[self._slot(write)] = (write.selector.type, _slot_value(write))
+            selector = write.selector
+            slots[self._slot(write)] = (selector.type, selector.length or 0, _slot_value(write))
         return self.encode_prepared(self.prepare(slots), capacity=max(64, 2 * len(plan.payload)))
 
     def bench(self, prepared: PreparedValues, iterations: int) -> tuple[int, int]:
@@ -132,8 +133,8 @@ def _slot_value(write: Write) -> SlotValue:
     return write.value
 
 
-def _fill(target: Any, field_type: str, value: SlotValue, keep: list[Any]) -> None:
-    """Stores one value in an nce_bcl_value_t the way the C encoder reads it for field_type."""
+def _fill(target: Any, field_type: str, length: int, value: SlotValue, keep: list[Any]) -> None:
+    """Stores one value in an nce_bcl_value_t the way the C encoder reads it for the field."""
     union = getattr(target, "as")  # the C member is named `as`, a Python keyword
     if field_type in ("string", "hex"):
         if isinstance(value, str):
@@ -149,7 +150,10 @@ def _fill(target: Any, field_type: str, value: SlotValue, keep: list[Any]) -> No
     elif field_type == "float":
         if isinstance(value, str | bytes):
             raise BclEncodeError(field_type, f"needs a number, not {value!r}")
-        union.f = float(value)
+        if length == 4:
+            union.f32 = float(value)  # the planner checked it fits a float32
+        else:
+            union.f = float(value)
     elif isinstance(value, int) and -(1 << 63) <= value <= _MASK64:
         union.u = int(value) & _MASK64  # int, uint and boolean share the 64-bit pattern
     else:

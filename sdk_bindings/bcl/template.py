@@ -31,6 +31,7 @@ CUSTOM_TYPES: Final[tuple[str, ...]] = ("location_lat", "location_long")
 CaseValue: TypeAlias = str | int | float | bool
 _HEX_DIGITS: Final = frozenset("0123456789abcdef")
 _MAX_NESTING: Final = 64
+MAX_PAYLOAD: Final = 65535  # no UDP or CoAP payload is longer; offsets beyond it can never match
 
 _TOP_FIELDS = ("sense", "comment", "name", "version")
 _MAPPING_FIELDS = ("asset", "value", "comment", "custom_type")
@@ -332,10 +333,12 @@ class _Validator:
             raise TemplateError(
                 path, "needs 'byte' (offset from the start) and/or 'endbyte' (<= 0, from the end)"
             )
-        if byte is not None and (not _is_int(byte) or cast(int, byte) < 0):
-            raise TemplateError(f"{path}.byte", "must be an integer >= 0")
-        if endbyte is not None and (not _is_int(endbyte) or cast(int, endbyte) > 0):
-            raise TemplateError(f"{path}.endbyte", "must be an integer <= 0 (counted from the end)")
+        if byte is not None and (not _is_int(byte) or not 0 <= cast(int, byte) <= MAX_PAYLOAD):
+            raise TemplateError(f"{path}.byte", f"must be an integer from 0 to {MAX_PAYLOAD}")
+        if endbyte is not None and (not _is_int(endbyte) or not -MAX_PAYLOAD <= cast(int, endbyte) <= 0):
+            raise TemplateError(
+                f"{path}.endbyte", f"must be an integer from -{MAX_PAYLOAD} to 0 (counted from the end)"
+            )
         return cast(int | None, byte), cast(int | None, endbyte)
 
     @staticmethod
@@ -349,8 +352,8 @@ class _Validator:
                 )
             return None
         length = obj.get("bytelength", 1)
-        if not _is_int(length) or cast(int, length) < 1:
-            raise TemplateError(f"{path}.bytelength", "must be an integer >= 1")
+        if not _is_int(length) or not 1 <= cast(int, length) <= MAX_PAYLOAD:
+            raise TemplateError(f"{path}.bytelength", f"must be an integer from 1 to {MAX_PAYLOAD}")
         length = cast(int, length)
         allowed = NUMBER_LENGTHS.get(field_type)
         if allowed is not None and length not in allowed:
@@ -381,6 +384,9 @@ class _Validator:
             if case is not None:
                 self._check_unique(case, cases)
                 cases.append(case)
+        default = next((case for case in cases if case.is_default), None)
+        if default is not None and selector.type == "boolean" and len(cases) == 3:
+            raise TemplateError(f"{default.path}.default", "can never run: the cases cover true and false")
         return Switch(path=path, selector=selector, cases=tuple(cases))
 
     def _case(

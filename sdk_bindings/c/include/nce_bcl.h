@@ -28,7 +28,7 @@ extern "C" {
 /* Field types (nce_bcl_stmt_t.type). */
 #define NCE_BCL_INT 0u     /* two's complement, bytelength 1, 2, 4, 8: value.as.i */
 #define NCE_BCL_UINT 1u    /* unsigned, bytelength 1, 2, 4, 8: value.as.u */
-#define NCE_BCL_FLOAT 2u   /* IEEE-754, bytelength 4 or 8: value.as.f */
+#define NCE_BCL_FLOAT 2u   /* IEEE-754: bytelength 4 value.as.f32, bytelength 8 value.as.f */
 #define NCE_BCL_BOOLEAN 3u /* 1 in the least significant byte for true: value.as.i != 0 */
 #define NCE_BCL_STRING 4u  /* UTF-8, NUL-padded to bytelength: value.as.b */
 #define NCE_BCL_HEX 5u     /* raw bytes, exactly bytelength of them: value.as.b */
@@ -51,7 +51,7 @@ extern "C" {
 #define NCE_BCL_ERR_ARGUMENT (-1) /* NULL pointer, or fewer values than the template's slots */
 #define NCE_BCL_ERR_TEMPLATE (-2) /* malformed tables (bad op, length, jump or slot) */
 #define NCE_BCL_ERR_CAPACITY (-3) /* the payload does not fit the output buffer */
-#define NCE_BCL_ERR_RANGE (-4)    /* a number does not fit its field */
+#define NCE_BCL_ERR_RANGE (-4)    /* an integer does not fit its field */
 #define NCE_BCL_ERR_LENGTH (-5)   /* a string longer than its field, or hex of the wrong length */
 #define NCE_BCL_ERR_VALUE (-6)    /* a string ending in NUL, or NULL data with a length */
 #define NCE_BCL_ERR_LAYOUT (-7)   /* no payload length satisfies the fields (e.g. two ranges) */
@@ -63,6 +63,7 @@ typedef struct nce_bcl_value {
         int64_t i;
         uint64_t u;
         double f;
+        float f32;
         struct {
             const uint8_t *data;
             size_t length;
@@ -70,10 +71,12 @@ typedef struct nce_bcl_value {
     } as;
 } nce_bcl_value_t;
 
-/* Compound-literal helpers, e.g. values[SLOT] = NCE_BCL_I(-5); */
+/* Compound-literal helpers, e.g. values[SLOT] = NCE_BCL_I(-5); NCE_BCL_F32 for 4-byte floats
+ * (no double arithmetic is needed for them, which matters on FPU-less or single-precision MCUs). */
 #define NCE_BCL_I(v) ((nce_bcl_value_t){ .as = { .i = (int64_t)(v) } })
 #define NCE_BCL_U(v) ((nce_bcl_value_t){ .as = { .u = (uint64_t)(v) } })
 #define NCE_BCL_F(v) ((nce_bcl_value_t){ .as = { .f = (double)(v) } })
+#define NCE_BCL_F32(v) ((nce_bcl_value_t){ .as = { .f32 = (float)(v) } })
 #define NCE_BCL_B(p, n) ((nce_bcl_value_t){ .as = { .b = { (const uint8_t *)(p), (size_t)(n) } } })
 #define NCE_BCL_S(literal) NCE_BCL_B(literal, sizeof(literal) - 1u)
 

@@ -44,11 +44,6 @@ extern "C" {
 #define NCE_COAP_OPTION_CONTENT_FORMAT 12u
 #define NCE_COAP_OPTION_URI_QUERY 15u
 
-/* Options kept by the parser; further options make nce_coap_parse() fail. */
-#ifndef NCE_COAP_MAX_OPTIONS
-#define NCE_COAP_MAX_OPTIONS 16
-#endif
-
 /* Error codes (negative). */
 #define NCE_COAP_ERR_ARGUMENT (-1)        /* NULL pointer or out-of-range argument */
 #define NCE_COAP_ERR_NO_SPACE (-2)        /* the output buffer is too small */
@@ -57,7 +52,7 @@ extern "C" {
 #define NCE_COAP_ERR_TOKEN_LENGTH (-5)    /* token length 9..15 */
 #define NCE_COAP_ERR_OPTION (-6)          /* reserved nibble 15 or option number above 65535 */
 #define NCE_COAP_ERR_OPTION_ORDER (-7)    /* builder: option numbers must not decrease */
-#define NCE_COAP_ERR_TOO_MANY_OPTIONS (-8)
+#define NCE_COAP_ERR_RESERVED_8 (-8)      /* unused (was: too many options) */
 #define NCE_COAP_ERR_EMPTY_PAYLOAD (-9)   /* payload marker followed by nothing */
 #define NCE_COAP_ERR_EMPTY_MESSAGE (-10)  /* code 0.00 with a token, options or payload */
 #define NCE_COAP_ERR_STATE (-11)          /* builder: option after payload, or payload twice */
@@ -69,22 +64,27 @@ typedef struct nce_coap_option {
     const uint8_t *value;
 } nce_coap_option_t;
 
+/* A parsed message. The caller lends the option storage: `options` (may be NULL) with room for
+ * `option_capacity` entries. option_count counts every option; only the first option_capacity
+ * are stored. */
 typedef struct nce_coap_message {
     uint8_t type;
     uint8_t code;
     uint16_t message_id;
     uint8_t token_length;
     uint8_t token[NCE_COAP_MAX_TOKEN];
+    nce_coap_option_t *options;
+    size_t option_capacity;
     size_t option_count;
-    nce_coap_option_t options[NCE_COAP_MAX_OPTIONS];
     const uint8_t *payload; /* NULL when there is no payload */
     size_t payload_length;
 } nce_coap_message_t;
 
-/* Parses one datagram. Returns 0 and fills msg, or a negative NCE_COAP_ERR_*. */
+/* Parses one datagram. Set msg->options and msg->option_capacity first (NULL and 0 to only
+ * validate and count the options). Returns 0 and fills msg, or a negative NCE_COAP_ERR_*. */
 int nce_coap_parse(const uint8_t *data, size_t length, nce_coap_message_t *msg);
 
-/* Returns the index-th (0-based) option with this number, or NULL. */
+/* Returns the index-th (0-based) stored option with this number, or NULL. */
 const nce_coap_option_t *nce_coap_find_option(const nce_coap_message_t *msg, uint16_t number,
                                               size_t index);
 

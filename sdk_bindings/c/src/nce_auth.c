@@ -29,22 +29,30 @@ void nce_bootstrap_next_attempt(nce_bootstrap_t *b)
     }
 }
 
+/* Uri-Host "coap.os.1nce.com" (delta 3, length 13 + 3) and Uri-Path "bootstrap" (delta 8). */
+static const uint8_t bootstrap_options[] = {
+    0x3D, 0x03, 'c', 'o', 'a', 'p', '.', 'o', 's', '.', '1', 'n', 'c', 'e', '.', 'c', 'o', 'm',
+    0x89, 'b', 'o', 'o', 't', 's', 't', 'r', 'a', 'p',
+};
+
 int nce_bootstrap_request(const nce_bootstrap_t *b, uint8_t *buf, size_t cap)
 {
-    nce_coap_writer_t w;
-    uint8_t type;
+    size_t length;
 
-    if (b == NULL) {
+    if (b == NULL || buf == NULL) {
         return NCE_COAP_ERR_ARGUMENT;
     }
-    type = (b->confirmable != 0u) ? NCE_COAP_CON : NCE_COAP_NON;
-    (void)nce_coap_writer_init(&w, buf, cap, type, NCE_COAP_GET, b->message_id, b->token,
-                               b->token_length);
-    (void)nce_coap_writer_option(&w, NCE_COAP_OPTION_URI_HOST, NCE_SDK_BOOTSTRAP_HOST,
-                                 sizeof NCE_SDK_BOOTSTRAP_HOST - 1u);
-    (void)nce_coap_writer_option(&w, NCE_COAP_OPTION_URI_PATH, NCE_SDK_BOOTSTRAP_PATH,
-                                 sizeof NCE_SDK_BOOTSTRAP_PATH - 1u);
-    return nce_coap_writer_finish(&w);
+    length = 4u + b->token_length + sizeof bootstrap_options;
+    if (cap < length) {
+        return NCE_COAP_ERR_NO_SPACE;
+    }
+    /* the header of an empty message, then the GET code, token and options */
+    (void)nce_coap_empty(buf, cap, (b->confirmable != 0u) ? NCE_COAP_CON : NCE_COAP_NON, b->message_id);
+    buf[0] = (uint8_t)(buf[0] | b->token_length);
+    buf[1] = NCE_COAP_GET;
+    memcpy(buf + 4, b->token, b->token_length);
+    memcpy(buf + 4 + b->token_length, bootstrap_options, sizeof bootstrap_options);
+    return (int)length;
 }
 
 /* ACK and RST carry the MID of one of our requests; CON and NON responses carry our token. */
@@ -72,6 +80,8 @@ int nce_bootstrap_accept(nce_bootstrap_t *b, const uint8_t *datagram, size_t len
     if (b == NULL || key == NULL) {
         return NCE_SDK_ARGUMENT_ERROR;
     }
+    msg.options = NULL; /* only the header, token and payload matter */
+    msg.option_capacity = 0u;
     b->ack_needed = 0u;
     if (nce_coap_parse(datagram, length, &msg) != 0 || !belongs_to_exchange(b, &msg)) {
         return NCE_BOOTSTRAP_PENDING;

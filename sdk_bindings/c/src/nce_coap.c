@@ -90,12 +90,11 @@ static int parse_option(const uint8_t *data, size_t length, size_t *pos, uint32_
     if (length - *pos < option_length) {
         return NCE_COAP_ERR_TRUNCATED;
     }
-    if (msg->option_count >= (size_t)NCE_COAP_MAX_OPTIONS) {
-        return NCE_COAP_ERR_TOO_MANY_OPTIONS;
+    if (msg->option_count < msg->option_capacity) {
+        msg->options[msg->option_count].number = (uint16_t)*number;
+        msg->options[msg->option_count].length = (uint16_t)option_length;
+        msg->options[msg->option_count].value = data + *pos;
     }
-    msg->options[msg->option_count].number = (uint16_t)*number;
-    msg->options[msg->option_count].length = (uint16_t)option_length;
-    msg->options[msg->option_count].value = data + *pos;
     msg->option_count += 1u;
     *pos += option_length;
     return 0;
@@ -107,7 +106,8 @@ int nce_coap_parse(const uint8_t *data, size_t length, nce_coap_message_t *msg)
     uint32_t number = 0u;
     int rc;
 
-    if (msg == NULL || (data == NULL && length > 0u)) {
+    if (msg == NULL || (data == NULL && length > 0u) ||
+        (msg->options == NULL && msg->option_capacity > 0u)) {
         return NCE_COAP_ERR_ARGUMENT;
     }
     msg->option_count = 0u;
@@ -144,7 +144,7 @@ const nce_coap_option_t *nce_coap_find_option(const nce_coap_message_t *msg, uin
     if (msg == NULL) {
         return NULL;
     }
-    for (i = 0u; i < msg->option_count; i++) {
+    for (i = 0u; i < msg->option_count && i < msg->option_capacity; i++) {
         if (msg->options[i].number == number) {
             if (index == 0u) {
                 return &msg->options[i];
@@ -292,10 +292,14 @@ int nce_coap_writer_finish(const nce_coap_writer_t *w)
 
 int nce_coap_empty(uint8_t *buffer, size_t capacity, uint8_t type, uint16_t message_id)
 {
-    nce_coap_writer_t w;
-
-    (void)nce_coap_writer_init(&w, buffer, capacity, type, NCE_COAP_EMPTY, message_id, NULL, 0u);
-    return nce_coap_writer_finish(&w);
+    if (buffer == NULL || capacity < 4u || type > NCE_COAP_RST) {
+        return (buffer == NULL || type > NCE_COAP_RST) ? NCE_COAP_ERR_ARGUMENT : NCE_COAP_ERR_NO_SPACE;
+    }
+    buffer[0] = (uint8_t)((NCE_COAP_VERSION << 6) | ((unsigned)type << 4));
+    buffer[1] = NCE_COAP_EMPTY;
+    buffer[2] = (uint8_t)(message_id >> 8);
+    buffer[3] = (uint8_t)(message_id & 0xFFu);
+    return 4;
 }
 
 static int is_topic_char(char c)

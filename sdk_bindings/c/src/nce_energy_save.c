@@ -1,6 +1,7 @@
 /* nce_energy_save.c - os_energy_save() and nce_energy_save(): selector byte + fixed-width fields. */
 #include "nce_iot_c_sdk.h"
 #include "nce_bytes.h"
+#include "nce_float.h"
 
 #include <limits.h>
 #include <stdarg.h>
@@ -17,31 +18,25 @@ static size_t string_length(const char *s)
     return n;
 }
 
-/* Integers accept both the signed and the unsigned range of 1- and 2-byte fields. */
-static int integer_fits(int64_t value, size_t n)
+/* The bit pattern of a number element, sign-extended to 64 bits. Integers accept both the
+ * signed and the unsigned range of 1- and 2-byte fields. */
+static int number_pattern(const Element2byte_gen_t *e, size_t n, uint64_t *pattern)
 {
-    return nce_fits_int(value, n) || (value >= 0 && nce_fits_uint((uint64_t)value, n));
-}
+    long value = e->value.i;
 
-static int encode_integer(uint8_t *dst, const Element2byte_gen_t *e, size_t n, int little)
-{
-    if ((n != 1u && n != 2u && n != 4u && n != 8u) || !integer_fits((int64_t)e->value.i, n)) {
-        return NCE_SDK_BINARY_PAYLOAD_ERROR;
+    if (e->type == E_FLOAT) {
+        *pattern = (n == 8u) ? nce_f32_to_f64(nce_float_bits(e->value.f)) : nce_float_bits(e->value.f);
+        return n == 4u || n == 8u;
     }
-    nce_put_uint(dst, (uint64_t)(int64_t)e->value.i, n, little);
-    return NCE_SDK_SUCCESS;
-}
-
-static int encode_float(uint8_t *dst, const Element2byte_gen_t *e, size_t n, int little)
-{
-    if (n == 4u) {
-        nce_put_uint(dst, nce_float_bits(e->value.f), 4u, little);
-    } else if (n == 8u) {
-        nce_put_uint(dst, nce_double_bits((double)e->value.f), 8u, little);
-    } else {
-        return NCE_SDK_BINARY_PAYLOAD_ERROR;
+    if (e->type == E_CHAR) {
+        *pattern = (uint8_t)e->value.c;
+        return n == 1u;
     }
-    return NCE_SDK_SUCCESS;
+    *pattern = (uint64_t)(int64_t)value;
+    if (n == 1u || n == 2u) {
+        return value >= -(1L << (8u * n - 1u)) && value < (1L << (8u * n));
+    }
+    return n == 4u || n == 8u;
 }
 
 static int encode_string(uint8_t *dst, const Element2byte_gen_t *e, size_t n)
@@ -60,33 +55,23 @@ static int encode_string(uint8_t *dst, const Element2byte_gen_t *e, size_t n)
 static int encode_element(uint8_t *dst, size_t room, const Element2byte_gen_t *e, int little)
 {
     size_t n;
-    int rc;
+    size_t i;
+    uint64_t pattern;
 
-    if (e->template_length < 1 || (size_t)e->template_length > room) {
+    if (e->template_length < 1 || (size_t)e->template_length > room || (unsigned)e->type > E_STRING) {
         return NCE_SDK_BINARY_PAYLOAD_ERROR;
     }
     n = (size_t)e->template_length;
-    switch (e->type) {
-    case E_CHAR:
-        rc = (n == 1u) ? NCE_SDK_SUCCESS : NCE_SDK_BINARY_PAYLOAD_ERROR;
-        if (rc == NCE_SDK_SUCCESS) {
-            dst[0] = (uint8_t)e->value.c;
-        }
-        break;
-    case E_INTEGER:
-        rc = encode_integer(dst, e, n, little);
-        break;
-    case E_FLOAT:
-        rc = encode_float(dst, e, n, little);
-        break;
-    case E_STRING:
-        rc = encode_string(dst, e, n);
-        break;
-    default:
-        rc = NCE_SDK_BINARY_PAYLOAD_ERROR;
-        break;
+    if (e->type == E_STRING) {
+        return (encode_string(dst, e, n) == NCE_SDK_SUCCESS) ? (int)n : NCE_SDK_BINARY_PAYLOAD_ERROR;
     }
-    return (rc == NCE_SDK_SUCCESS) ? (int)n : rc;
+    if (!number_pattern(e, n, &pattern)) {
+        return NCE_SDK_BINARY_PAYLOAD_ERROR;
+    }
+    for (i = 0u; i < n; i++) {
+        dst[i] = nce_pattern_byte(pattern, i, n, little);
+    }
+    return (int)n;
 }
 
 static int start_packet(uint8_t *packet, size_t capacity, int byte_order, int selector)

@@ -1,0 +1,154 @@
+"""The reference's worked BCL examples (1nce-reference.md §3.2-3.3) decode to the documented JSON,
+and both encoders (Python and the C encoder through cffi) give the documented bytes back."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from sdk_bindings import bcl
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "sdk_bindings" / "bcl" / "examples"
+
+
+def _example(name: str) -> bcl.CompiledTemplate:
+    return bcl.compile_template((EXAMPLES / f"{name}.json").read_text())
+
+
+ALARM = {
+    "name": "alarm",
+    "sense": [{"asset": "motion", "value": {"byte": 0, "bytelength": 1, "type": "boolean"}}],
+}
+LONGITUDE = {
+    "sense": [
+        {"asset": "longitude", "value": {"byte": 0, "bytelength": 4, "byteorder": "big", "type": "float"}}
+    ]
+}
+NESTED = {
+    "sense": [
+        {"asset": "simple_key", "value": "value1"},
+        {"asset": "level1.level2.level3.level4", "value": "value2"},
+    ]
+}
+
+CASES = [
+    ("features", "001a003700", {"Temperature": 26, "Humidity": 55, "Switch": False}),
+    (ALARM, "01", {"motion": True}),
+    (LONGITUDE, "424bbcf9", {"longitude": 50.934544}),
+    (
+        "positional",
+        "00424bbcf940de981c0078",
+        {"gps": {"lat": 50.934544, "lon": 6.956068}, "speed": 120},
+    ),
+    ("positional", "01ffffff", {"error": "unknown payload"}),
+    (
+        "bcl_full_example",
+        "01010000058c6f6c6567",
+        {
+            "message_code": 1,
+            "data_type": "Maintenance",
+            "on": True,
+            "fuel": 1420,
+            "driver": "oleg",
+            "driver_hex": "6f6c6567",
+            "full_payload": "01010000058c6f6c6567",
+        },
+    ),
+    (
+        "c_sdk_demo",
+        "016354322e322e31",
+        {
+            "data_type": "Energy_Saver",
+            "battery_level": 99,
+            "signal_strength": 84,
+            "software_version": "2.2.1",
+        },
+    ),
+    (NESTED, "", {"simple_key": "value1", "level1": {"level2": {"level3": {"level4": "value2"}}}}),
+]
+
+
+def _template(source: str | dict[str, object]) -> bcl.CompiledTemplate:
+    return _example(source) if isinstance(source, str) else bcl.compile_template(source)
+
+
+@pytest.mark.parametrize(("source", "payload", "expected"), CASES)
+def test_worked_example_decodes_to_documented_json(
+    source: str | dict[str, object], payload: str, expected: dict[str, object]
+) -> None:
+    decoded = bcl.decode(_template(source), bytes.fromhex(payload))
+    assert decoded == expected
+    # the JSON text matches too: float32 values print as the documented shortest decimals
+    assert json.dumps(decoded, sort_keys=True) == json.dumps(expected, sort_keys=True)
+
+
+@pytest.mark.parametrize(("source", "payload", "expected"), [c for c in CASES if c[1] != "01ffffff"])
+def test_worked_example_encodes_back_to_its_bytes(
+    source: str | dict[str, object], payload: str, expected: dict[str, object]
+) -> None:
+    template = _template(source)
+    assert bcl.encode(template, expected).hex() == payload
+    assert bcl.encode_native(template, expected).hex() == payload
+
+
+def test_default_case_gets_a_selector_no_case_matches() -> None:
+    template = _example("positional")
+    payload = bcl.encode(template, {"error": "unknown payload"})
+    assert payload[0] != 0  # 0 would pick the positional case
+    assert bcl.decode(template, payload) == {"error": "unknown payload"}
+    assert bcl.encode_native(template, {"error": "unknown payload"}) == payload
+
+
+def test_1nce_error_message_for_short_payload() -> None:
+    template = {"sense": [{"asset": "Temperature", "value": {"byte": 200, "bytelength": 1, "type": "int"}}]}
+    with pytest.raises(bcl.BclDecodeError) as caught:
+        bcl.decode(template, b"\x00\x01")
+    assert str(caught.value) == "Asset path:Temperature, Error: can't extract [200:201] from 2 bytes"
+    assert caught.value.asset == "Temperature"
+
+
+def test_constants_need_not_be_given_and_must_match_when_given() -> None:
+    template = _example("c_sdk_demo")
+    values = {"battery_level": 99, "signal_strength": 84, "software_version": "2.2.1"}
+    assert bcl.encode(template, values).hex() == "016354322e322e31"
+    with pytest.raises(bcl.BclEncodeError, match="data_type"):
+        bcl.encode(template, {**values, "data_type": "Other"})
+
+
+def test_full_example_message_code_must_agree_with_the_case() -> None:
+    template = _example("bcl_full_example")
+    good = bcl.decode(template, bytes.fromhex("01010000058c6f6c6567"))
+    with pytest.raises(bcl.BclEncodeError, match="byte 0"):
+        bcl.encode(template, {**good, "message_code": 0})
+
+
+def test_custom_types_are_kept_for_the_device_locator() -> None:
+    template = bcl.compile_template(
+        {
+            "sense": [
+                {
+                    "asset": "gps.lat",
+                    "value": {"byte": 0, "bytelength": 8, "type": "float"},
+                    "custom_type": "location_lat",
+                },
+                {
+                    "asset": "gps.lon",
+                    "value": {"byte": 8, "bytelength": 8, "type": "float"},
+                    "custom_type": "location_long",
+                },
+            ]
+        }
+    )
+    payload = bcl.encode(template, {"gps": {"lat": 50.9345436, "lon": 6.956068}})
+    result = bcl.decode_detailed(template, payload)
+    assert result.value == {"gps": {"lat": 50.9345436, "lon": 6.956068}}
+    assert result.custom_types == {"gps.lat": "location_lat", "gps.lon": "location_long"}
+    assert template.custom_types == result.custom_types
+
+
+def test_oversized_payload_is_an_encode_error() -> None:
+    template = {"sense": [{"asset": "s", "value": {"byte": 0, "endbyte": 0, "type": "string"}}]}
+    with pytest.raises(bcl.BclEncodeError, match="more than 65535"):
+        bcl.encode(template, {"s": "x" * 70000})
