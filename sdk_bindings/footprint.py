@@ -1,9 +1,10 @@
 """What the C SDK adds to a Cortex-M image (``hil sdk size``).
 
-Builds two images with arm-none-eabi-gcc -Os, newlib-nano and --gc-sections in a temporary
-directory: one that only sets up a UDP port with stub callbacks, and one that also calls
-os_auth, os_energy_save and nce_bcl_encode (with the demo template's tables). The difference in
-.text/.data/.bss is the SDK's cost. Nothing is written into the source tree.
+Builds two images with arm-none-eabi-gcc -Os, -ffunction-sections -fdata-sections, newlib-nano
+and --gc-sections (optionally -flto) in a temporary directory: one that only sets up a UDP port
+with stub callbacks, and one that also calls os_auth, os_energy_save and nce_bcl_encode (with the
+demo template's tables). The difference in .text/.data/.bss is the SDK's cost. Nothing is
+written into the source tree.
 """
 
 from __future__ import annotations
@@ -70,13 +71,25 @@ class Symbol:
 
 
 @dataclass(frozen=True)
+class Breakdown:
+    """Where the added .text comes from (from symbol sizes; may differ from section totals by
+    alignment padding)."""
+
+    sdk: int  # functions and constants of sdk_bindings/c/src
+    libc: int  # newlib-nano functions the SDK pulls in (memcpy, memset, memcmp)
+    application: int  # the calls, their arguments and the demo template tables
+
+
+@dataclass(frozen=True)
 class Footprint:
     cpu: str
+    lto: bool
     compiler: str
     empty: Sections
     with_sdk: Sections
     added: Sections
     text_target: int
+    breakdown: Breakdown | None  # None with LTO: inlining across files hides where code came from
     largest_symbols: tuple[Symbol, ...]
 
     @property
@@ -89,8 +102,11 @@ class Footprint:
         return result
 
 
-def measure(cpu: str = "cortex-m3", toolchain_prefix: str = "arm-none-eabi-") -> Footprint:
-    """Builds both images for cpu and returns their section sizes."""
+def measure(
+    cpu: str = "cortex-m3", *, lto: bool = False, toolchain_prefix: str = "arm-none-eabi-"
+) -> Footprint:
+    """Builds both images for cpu (optionally with link-time optimisation) and returns their
+    section sizes."""
     gcc = shutil.which(toolchain_prefix + "gcc")
     size = shutil.which(toolchain_prefix + "size")
     nm = shutil.which(toolchain_prefix + "nm")
@@ -102,7 +118,7 @@ def measure(cpu: str = "cortex-m3", toolchain_prefix: str = "arm-none-eabi-") ->
         work = Path(scratch)
         (work / "link.ld").write_text(LINKER_SCRIPT)
         (work / "demo.h").write_text(generate_header(DEMO_TEMPLATE.read_text(), name="demo"))
-        common = [f"-mcpu={cpu}", *CFLAGS, f"-I{C_DIR / 'include'}", f"-I{work}"]
+        common = [f"-mcpu={cpu}", *CFLAGS, *(["-flto"] if lto else []), f"-I{C_DIR / 'include'}", f"-I{work}"]
         startup = _compile(gcc, common, C_DIR / "footprint" / "startup.c", work / "startup.o")
         sdk = [
             _compile(gcc, [*common, "-pedantic"], source, work / f"{source.stem}.o")
@@ -112,17 +128,21 @@ def measure(cpu: str = "cortex-m3", toolchain_prefix: str = "arm-none-eabi-") ->
         sdk_app = _compile(
             gcc, [*common, "-DNCE_FOOTPRINT_WITH_SDK"], C_DIR / "footprint" / "app.c", work / "app_sdk.o"
         )
-        empty_elf = _link(gcc, cpu, [startup, empty_app], work / "empty.elf")
-        sdk_elf = _link(gcc, cpu, [startup, sdk_app, *sdk], work / "sdk.elf")
+        extra = ["-flto", "-Os"] if lto else []
+        empty_elf = _link(gcc, cpu, [startup, empty_app], work / "empty.elf", extra)
+        sdk_elf = _link(gcc, cpu, [startup, sdk_app, *sdk], work / "sdk.elf", extra)
         empty, with_sdk = _sections(size, empty_elf), _sections(size, sdk_elf)
         largest = _new_symbols(nm, empty_elf, sdk_elf)
+        breakdown = None if lto else _breakdown(nm, empty_elf, sdk_elf, sdk)
     return Footprint(
         cpu=cpu,
+        lto=lto,
         compiler=_version(gcc),
         empty=empty,
         with_sdk=with_sdk,
         added=Sections(with_sdk.text - empty.text, with_sdk.data - empty.data, with_sdk.bss - empty.bss),
         text_target=TEXT_TARGET,
+        breakdown=breakdown,
         largest_symbols=largest,
     )
 
@@ -143,9 +163,10 @@ def _compile(gcc: str, flags: list[str], source: Path, output: Path) -> Path:
     return output
 
 
-def _link(gcc: str, cpu: str, objects: list[Path], output: Path) -> Path:
+def _link(gcc: str, cpu: str, objects: list[Path], output: Path, extra: list[str]) -> Path:
     script = output.parent / "link.ld"
-    _run([gcc, f"-mcpu={cpu}", "-mthumb", *LDFLAGS, "-T", str(script), *map(str, objects), "-o", str(output)])
+    command = [gcc, f"-mcpu={cpu}", "-mthumb", *extra, *LDFLAGS, "-T", str(script), *map(str, objects)]
+    _run([*command, "-o", str(output)])
     return output
 
 
@@ -155,20 +176,49 @@ def _sections(size: str, elf: Path) -> Sections:
     return Sections(text=int(line[0]), data=int(line[1]), bss=int(line[2]))
 
 
-def _new_symbols(nm: str, empty: Path, with_sdk: Path, count: int = 12) -> tuple[Symbol, ...]:
-    def symbols(elf: Path) -> dict[str, int]:
-        found: dict[str, int] = {}
-        for line in _run([nm, "--size-sort", "-S", "--radix=d", str(elf)]).splitlines():
-            parts = line.split()
-            if len(parts) == 4:
-                found[parts[3]] = found.get(parts[3], 0) + int(parts[1])
-        return found
+def _symbols(nm: str, binary: Path, *, text_only: bool = True) -> dict[str, tuple[int, int]]:
+    """name -> (address, size) of sized symbols in .text/.rodata (one name per address)."""
+    found: dict[str, tuple[int, int]] = {}
+    seen: set[int] = set()
+    for line in _run([nm, "--size-sort", "-S", "--radix=d", str(binary)]).splitlines():
+        parts = line.split()
+        if len(parts) != 4 or (text_only and parts[2] not in "tTrR"):
+            continue
+        address = int(parts[0])
+        if address in seen and text_only:
+            continue  # aliases such as __aeabi_memcpy4 / memcpy
+        seen.add(address)
+        found[parts[3]] = (address, int(parts[1]))
+    return found
 
-    before, after = symbols(empty), symbols(with_sdk)
+
+def _new_symbols(nm: str, empty: Path, with_sdk: Path, count: int = 12) -> tuple[Symbol, ...]:
+    before, after = _symbols(nm, empty), _symbols(nm, with_sdk)
     added = [
-        Symbol(name, size - before.get(name, 0)) for name, size in after.items() if size > before.get(name, 0)
+        Symbol(name, size - before.get(name, (0, 0))[1])
+        for name, (_, size) in after.items()
+        if size > before.get(name, (0, 0))[1]
     ]
     return tuple(sorted(added, key=lambda s: -s.size)[:count])
+
+
+def _breakdown(nm: str, empty: Path, with_sdk: Path, sdk_objects: list[Path]) -> Breakdown:
+    before, after = _symbols(nm, empty), _symbols(nm, with_sdk)
+    sdk_names: set[str] = set()
+    for obj in sdk_objects:
+        sdk_names |= set(_symbols(nm, obj, text_only=False))
+    totals = {"sdk": 0, "libc": 0, "application": 0}
+    for name, (_, size) in after.items():
+        growth = size - before.get(name, (0, 0))[1]
+        if growth <= 0:
+            continue
+        if name in sdk_names or name.split(".")[0] in sdk_names or name == "NceOnboard":
+            totals["sdk"] += growth
+        elif name.startswith(("mem", "__aeabi", "str")):
+            totals["libc"] += growth
+        else:
+            totals["application"] += growth
+    return Breakdown(**totals)
 
 
 def _version(gcc: str) -> str:

@@ -10,10 +10,12 @@ from hil.cli.lazy import LazyGroup
 # One line per top-level subcommand: name -> "module:click object". Keep sorted.
 SUBCOMMANDS: dict[str, str] = {
     "at": "hil.cli.at_cmd:at",
+    "bcl": "hil.cli.bcl:bcl",
     "lab": "hil.cli.lab:lab",
     "cloud": "hil.cli.cloud:cloud",
     "modem": "hil.cli.modem_cmd:modem",
     "modem-sim": "hil.cli.modem_sim:modem_sim",
+    "sdk": "hil.cli.sdk:sdk",
 }
 
 
