@@ -145,8 +145,10 @@ class AtChannel:
     @classmethod
     def open(cls, url: str, *, baudrate: int = 115200, transcript: Transcript | None = None) -> AtChannel:
         """Open a pyserial URL: /dev/ttyUSB2, /dev/pts/7, socket://127.0.0.1:5000, rfc2217://host:port."""
+        # pyserial's rfc2217:// refuses a write timeout; everything else gets one.
+        write_timeout = {} if url.lower().startswith("rfc2217://") else {"write_timeout": 5}
         try:
-            port = serial.serial_for_url(url, baudrate=baudrate, timeout=0.1, write_timeout=5)
+            port = serial.serial_for_url(url, baudrate=baudrate, timeout=0.1, **write_timeout)
         except (serial.SerialException, OSError, ValueError) as exc:
             raise PortError(f"cannot open modem port {url!r}: {exc}") from exc
         return cls(port, transcript=transcript, name=url)

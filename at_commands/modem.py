@@ -194,13 +194,15 @@ class Modem:
         with self.channel.urcs(d.registration_prefixes) as updates:
             d.set_radio(True)
             d.start_registration()
-            return self.wait_registered(timeout, updates)
+            return self.wait_registered(timeout, updates, rat=rat)
 
-    def wait_registered(self, timeout: float, updates: UrcWaiter | None = None) -> Registration:
+    def wait_registered(
+        self, timeout: float, updates: UrcWaiter | None = None, *, rat: Rat | None = None
+    ) -> Registration:
         deadline = time.monotonic() + timeout
         last: Registration | None = None
         while True:
-            last = self.dialect.read_registration()
+            last = self.dialect.read_registration(rat)
             self._check_registration(last)
             if last.registered:
                 return last
@@ -214,7 +216,7 @@ class Modem:
                 urc = updates.get(min(REGISTRATION_POLL, remaining))
             except AtTimeoutError:
                 continue
-            parsed = self.dialect.parse_registration_urc(urc)
+            parsed = self.dialect.parse_registration_urc(urc, rat)
             if parsed is not None:
                 self._check_registration(parsed)
         evidence = [u.line for u in self.channel.recent_urcs()[-8:]]
@@ -237,8 +239,8 @@ class Modem:
         if registration.stat == 90:
             raise SimError("not registered: UICC failure (stat 90)", reason="failure")
 
-    def registration(self) -> Registration:
-        return self.dialect.read_registration()
+    def registration(self, rat: Rat | None = None) -> Registration:
+        return self.dialect.read_registration(rat)
 
     def signal(self) -> Signal:
         return self.dialect.signal()

@@ -124,3 +124,23 @@ def test_psm_and_edrx_requests_read_back(dialect: str, host: SimulatorHost) -> N
         assert state.edrx_enabled and state.edrx_value == "0101"
         modem.set_psm(False)
         assert not modem.power_saving().psm_enabled
+
+
+RAT_CASES = [(d, rat) for d in DIALECT_NAMES for rat in profile(d).rats]
+
+
+@pytest.mark.parametrize(("dialect", "rat"), RAT_CASES, ids=[f"{d}-{r.value}" for d, r in RAT_CASES])
+def test_every_supported_rat_with_bands(dialect: str, rat: Rat, host: SimulatorHost) -> None:
+    """RAT and band selection in the vendor's commands; the AcT reported is the vendor's number."""
+    with (
+        ModemSimulator(dialect, time_scale=TIME_SCALE, host=host) as sim,
+        Modem.open(sim.start_pty(), dialect) as modem,
+    ):
+        modem.initialize()
+        bands = None if rat is Rat.GSM else [3, 8, 20]
+        registration = modem.attach(rat=rat, bands=bands, timeout=10)
+        assert registration.stat == 5
+        assert registration.rat is rat
+        assert registration.act == profile(dialect).act[rat]
+        assert modem.rat() is rat
+        assert registration == modem.registration(rat)

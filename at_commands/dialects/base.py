@@ -87,6 +87,7 @@ class Dialect:
         for level in (5, 3, 2):
             if self.ch.command(f"AT+CEREG={level}", check=False).ok:
                 break
+        self.ch.command("AT+CGREG=2", check=False)  # GPRS registration with cell and AcT (GSM)
         self.ch.command("AT+CGEREP=1", check=False)
 
     # -- identity --------------------------------------------------------------------------------
@@ -187,12 +188,20 @@ class Dialect:
     def start_registration(self) -> None:
         self.ch.command("AT+COPS=0")
 
-    def read_registration(self) -> Registration:
-        response = self.ch.command("AT+CEREG?")
-        return self.parse_registration(response.value("+CEREG:"), read_form=True)
+    @staticmethod
+    def registration_prefix(rat: Rat | None) -> str:
+        """LTE-M and NB-IoT register in EPS (+CEREG); GSM in GPRS (+CGREG)."""
+        return "+CGREG:" if rat is Rat.GSM else "+CEREG:"
+
+    def read_registration(self, rat: Rat | None = None) -> Registration:
+        prefix = self.registration_prefix(rat)
+        response = self.ch.command(f"AT{prefix[:-1]}?")
+        return self.parse_registration(response.value(prefix), read_form=True)
 
     def parse_registration(self, value: str, *, read_form: bool) -> Registration:
-        """+CEREG/+CGREG/+CREG fields (read form has <n> first) -> Registration (reference §1.4)."""
+        """+CEREG/+CGREG fields (read form has <n> first) -> Registration (reference §1.4). Both
+        put stat, area code, cell id and AcT first; the reject cause is read from the +CEREG
+        position (n = 3 or 5)."""
         fields = split_fields(value)
         if read_form:
             fields = fields[1:]
@@ -211,9 +220,9 @@ class Dialect:
             periodic_tau=str_field(fields, 7),
         )
 
-    def parse_registration_urc(self, urc: Urc) -> Registration | None:
-        if urc.prefix != "+CEREG:":
-            return None  # CREG/CGREG URCs have other field layouts; the poll reads +CEREG
+    def parse_registration_urc(self, urc: Urc, rat: Rat | None = None) -> Registration | None:
+        if urc.prefix != self.registration_prefix(rat):
+            return None  # another domain's registration; the poll reads the one that matters
         return self.parse_registration(urc.value, read_form=False)
 
     # -- signal ----------------------------------------------------------------------------------

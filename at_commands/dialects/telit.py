@@ -12,6 +12,7 @@ from at_commands.modem_types import Datagram, PdpContext
 _WS46 = {Rat.LTE_M: 0, Rat.NB_IOT: 1}
 _WS46_TO_RAT = {value: rat for rat, value in _WS46.items()}
 CONNECTION = 1  # socket connection id 1..6
+WS46_GERAN, WS46_EUTRAN = 12, 28  # 27.007 +WS46 values (ModemManager's Telit table)
 
 
 class Telit(Dialect):
@@ -19,11 +20,16 @@ class Telit(Dialect):
         return self._identity("AT#SWPKGV")
 
     def configure_rat(self, rat: Rat) -> None:
-        if rat not in _WS46:
-            raise ValueError(f"me910 selects LTE-M or NB-IoT with #WS46, not {rat.value}")
+        if rat is Rat.GSM:
+            self.ch.command(f"AT+WS46={WS46_GERAN}")  # 2G fallback on -WW/-E2 variants
+            return
+        self.ch.command(f"AT+WS46={WS46_EUTRAN}", check=False)
         self.ch.command(f"AT#WS46={_WS46[rat]}")
 
     def read_rat(self) -> Rat | None:
+        technology = self.ch.command("AT+WS46?", check=False)
+        if technology.ok and technology.values("+WS46:")[:1] == [str(WS46_GERAN)]:
+            return Rat.GSM
         mode = int_field(split_fields(self.ch.command("AT#WS46?").value("#WS46:")), 0)
         return _WS46_TO_RAT.get(mode) if mode is not None else None
 
