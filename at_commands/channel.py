@@ -146,9 +146,9 @@ class AtChannel:
     def open(cls, url: str, *, baudrate: int = 115200, transcript: Transcript | None = None) -> AtChannel:
         """Open a pyserial URL: /dev/ttyUSB2, /dev/pts/7, socket://127.0.0.1:5000, rfc2217://host:port."""
         # pyserial's rfc2217:// refuses a write timeout; everything else gets one.
-        write_timeout = {} if url.lower().startswith("rfc2217://") else {"write_timeout": 5}
+        write_timeout = None if url.lower().startswith("rfc2217://") else 5.0
         try:
-            port = serial.serial_for_url(url, baudrate=baudrate, timeout=0.1, **write_timeout)
+            port = serial.serial_for_url(url, baudrate=baudrate, timeout=0.1, write_timeout=write_timeout)
         except (serial.SerialException, OSError, ValueError) as exc:
             raise PortError(f"cannot open modem port {url!r}: {exc}") from exc
         return cls(port, transcript=transcript, name=url)
