@@ -91,14 +91,14 @@ def parse(data: bytes) -> Message:
     raw = bytes(data)
     buffer = ffi.from_buffer(raw)
     msg = ffi.new("nce_coap_message_t *")
-    storage = ffi.new("nce_coap_option_t[]", len(raw) // 2 + 1)  # every option takes >= 1 byte
+    storage = ffi.new("nce_coap_option_t[]", max(1, len(raw)))  # an option takes at least 1 byte
     msg.options, msg.option_capacity = storage, len(storage)
     rc = lib.nce_coap_parse(buffer, len(raw), msg)
     if rc != 0:
         raise CoapError(rc, "not a valid CoAP message")
+    stored = min(int(msg.option_count), len(storage))  # never read past what C stored
     options = tuple(
-        (int(msg.options[i].number), bytes(ffi.buffer(msg.options[i].value, msg.options[i].length)))
-        for i in range(msg.option_count)
+        (int(storage[i].number), bytes(ffi.buffer(storage[i].value, storage[i].length))) for i in range(stored)
     )
     payload = bytes(ffi.buffer(msg.payload, msg.payload_length)) if msg.payload != ffi.NULL else b""
     return Message(

@@ -192,3 +192,12 @@ def test_build_rejects_out_of_range_fields() -> None:
     with pytest.raises(coap.CoapError, match="bad argument"):
         coap.build(coap.Message(coap.MessageType.CON, coap.GET, 1, token=b"123456789"))
     assert coap.empty_ack(0x1234) == b"\x60\x00\x12\x34"
+
+
+def test_one_byte_options_all_come_back() -> None:
+    """Found by fuzzing: a datagram of many empty options (one byte each)."""
+    raw = b"\x41\x94\x34\x0e\x00" + b"\x00" * 40 + b"\x65cret,\xff\x01"
+    parsed = coap.parse(raw)
+    assert len(parsed.options) == 41 and parsed.options[-1] == (6, b"cret,")
+    assert parsed.payload == b"\x01"
+    assert coap.parse(coap.build(parsed)) == parsed

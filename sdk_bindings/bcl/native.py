@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Final, TypeAlias
 
 from sdk_bindings._native import ffi, lib
-from sdk_bindings.bcl.encoder import Write, plan_encoding
+from sdk_bindings.bcl.encoder import Plan, Write, plan_encoding
 from sdk_bindings.bcl.errors import BclEncodeError
 from sdk_bindings.bcl.lowering import Slot, Table, lower
 from sdk_bindings.bcl.template import CompiledTemplate, PayloadMapping, compile_template
@@ -96,14 +96,20 @@ class NativeTemplate:
             raise self._error(length, int(failed[0]))
         return bytes(ffi.buffer(out, length))
 
-    def encode(self, values: Mapping[str, object]) -> bytes:
-        """Encodes values (shaped like decode's output) with the C encoder."""
+    def plan(self, values: Mapping[str, object]) -> tuple[PreparedValues, Plan]:
+        """The slots for values (shaped like decode's output), with the Python planner's plan:
+        it picks the switch cases and default-case selector values."""
         plan = plan_encoding(self.compiled, values)
         slots: list[tuple[str, int, SlotValue]] = [("int", 1, 0)] * len(self.table.slots)
         for write in plan.writes:
             selector = write.selector
             slots[self._slot(write)] = (selector.type, selector.length or 0, _slot_value(write))
-        return self.encode_prepared(self.prepare(slots), capacity=max(64, 2 * len(plan.payload)))
+        return self.prepare(slots), plan
+
+    def encode(self, values: Mapping[str, object]) -> bytes:
+        """Encodes values (shaped like decode's output) with the C encoder."""
+        prepared, plan = self.plan(values)
+        return self.encode_prepared(prepared, capacity=max(64, 2 * len(plan.payload)))
 
     def bench(self, prepared: PreparedValues, iterations: int) -> tuple[int, int]:
         """Runs the encoder `iterations` times inside C: (payload length, elapsed ns)."""
