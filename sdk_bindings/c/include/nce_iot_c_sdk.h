@@ -154,7 +154,8 @@ typedef enum E_Type {
 /* One field of an energy saver payload. template_length is the number of bytes the field takes
  * (the template's bytelength): E_CHAR 1; E_INTEGER 1, 2, 4 or 8 (the int is sign-extended;
  * 1- and 2-byte fields accept the signed and the unsigned range); E_FLOAT 4 (float32) or 8
- * (float64); E_STRING 1..NCE_SDK_MAX_STRING_SIZE (NUL-padded; longer strings are an error). */
+ * (float64, the float widened exactly); E_STRING >= 1 (the string NUL-padded to it; a longer
+ * string is an error). */
 typedef struct Element2byte_gen {
     E_Type type;
     union {

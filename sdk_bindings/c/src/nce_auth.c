@@ -1,4 +1,4 @@
-/* nce_auth.c - Device Authenticator bootstrap exchange and DTLS credential helpers; see nce_auth.h. */
+/* nce_auth.c - the Device Authenticator exchange and DTLS credential helpers; see nce_auth.h. */
 #include "nce_auth.h"
 
 #include <string.h>
@@ -47,7 +47,8 @@ int nce_bootstrap_request(const nce_bootstrap_t *b, uint8_t *buf, size_t cap)
         return NCE_COAP_ERR_NO_SPACE;
     }
     /* the header of an empty message, then the GET code, token and options */
-    (void)nce_coap_empty(buf, cap, (b->confirmable != 0u) ? NCE_COAP_CON : NCE_COAP_NON, b->message_id);
+    (void)nce_coap_empty(buf, cap, (b->confirmable != 0u) ? NCE_COAP_CON : NCE_COAP_NON,
+                         b->message_id);
     buf[0] = (uint8_t)(buf[0] | b->token_length);
     buf[1] = NCE_COAP_GET;
     memcpy(buf + 4, b->token, b->token_length);

@@ -39,7 +39,9 @@ typedef struct source {
 
 static int is_range(const nce_bcl_stmt_t *s)
 {
-    return (s->flags & (NCE_BCL_F_BYTE | NCE_BCL_F_ENDBYTE)) == (NCE_BCL_F_BYTE | NCE_BCL_F_ENDBYTE);
+    const unsigned both = NCE_BCL_F_BYTE | NCE_BCL_F_ENDBYTE;
+
+    return (s->flags & both) == both;
 }
 
 static int prepare_bytes(const nce_bcl_stmt_t *s, const nce_bcl_value_t *v, size_t n,
@@ -120,8 +122,8 @@ static int case_matches(const nce_bcl_stmt_t *sw, const nce_bcl_value_t *v,
     if (prepare(sw, v, n, &a) != 0 || prepare(sw, c, n, &b) != 0) {
         return 0;
     }
-    if (a.data != NULL) {
-        return memcmp(a.data, b.data, n) == 0;
+    if (a.data != NULL) { /* shorter strings are NUL-padded: equal lengths and bytes */
+        return a.length == b.length && memcmp(a.data, b.data, a.length) == 0;
     }
     magnitude = (n == 4u) ? 0x7FFFFFFFu : 0x7FFFFFFFFFFFFFFFull;
     if (sw->type == NCE_BCL_FLOAT && ((a.pattern | b.pattern) & magnitude) == 0u) {
@@ -180,7 +182,8 @@ static int next_write(walk_t *w, size_t *at)
         if (s->op > NCE_BCL_OP_SWITCH || s->slot >= w->count) {
             return NCE_BCL_ERR_TEMPLATE;
         }
-        target = (s->op == NCE_BCL_OP_FIELD) ? (long)(w->cursor + 1u) : select_case(w, w->cursor, s);
+        target = (s->op == NCE_BCL_OP_FIELD) ? (long)(w->cursor + 1u)
+                                             : select_case(w, w->cursor, s);
         if (target < 0) {
             return (int)target;
         }

@@ -292,8 +292,11 @@ int nce_coap_writer_finish(const nce_coap_writer_t *w)
 
 int nce_coap_empty(uint8_t *buffer, size_t capacity, uint8_t type, uint16_t message_id)
 {
-    if (buffer == NULL || capacity < 4u || type > NCE_COAP_RST) {
-        return (buffer == NULL || type > NCE_COAP_RST) ? NCE_COAP_ERR_ARGUMENT : NCE_COAP_ERR_NO_SPACE;
+    if (buffer == NULL || type > NCE_COAP_RST) {
+        return NCE_COAP_ERR_ARGUMENT;
+    }
+    if (capacity < 4u) {
+        return NCE_COAP_ERR_NO_SPACE;
     }
     buffer[0] = (uint8_t)((NCE_COAP_VERSION << 6) | ((unsigned)type << 4));
     buffer[1] = NCE_COAP_EMPTY;

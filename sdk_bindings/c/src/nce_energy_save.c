@@ -1,4 +1,4 @@
-/* nce_energy_save.c - os_energy_save() and nce_energy_save(): selector byte + fixed-width fields. */
+/* nce_energy_save.c - os_energy_save(), nce_energy_save(): a selector byte + fixed-width fields. */
 #include "nce_iot_c_sdk.h"
 #include "nce_bytes.h"
 #include "nce_float.h"
@@ -25,7 +25,8 @@ static int number_pattern(const Element2byte_gen_t *e, size_t n, uint64_t *patte
     long value = e->value.i;
 
     if (e->type == E_FLOAT) {
-        *pattern = (n == 8u) ? nce_f32_to_f64(nce_float_bits(e->value.f)) : nce_float_bits(e->value.f);
+        uint32_t bits = nce_float_bits(e->value.f);
+        *pattern = (n == 8u) ? nce_f32_to_f64(bits) : bits;
         return n == 4u || n == 8u;
     }
     if (e->type == E_CHAR) {
@@ -58,12 +59,14 @@ static int encode_element(uint8_t *dst, size_t room, const Element2byte_gen_t *e
     size_t i;
     uint64_t pattern;
 
-    if (e->template_length < 1 || (size_t)e->template_length > room || (unsigned)e->type > E_STRING) {
+    if (e->template_length < 1 || (size_t)e->template_length > room ||
+        (unsigned)e->type > E_STRING) {
         return NCE_SDK_BINARY_PAYLOAD_ERROR;
     }
     n = (size_t)e->template_length;
     if (e->type == E_STRING) {
-        return (encode_string(dst, e, n) == NCE_SDK_SUCCESS) ? (int)n : NCE_SDK_BINARY_PAYLOAD_ERROR;
+        return (encode_string(dst, e, n) == NCE_SDK_SUCCESS) ? (int)n
+                                                             : NCE_SDK_BINARY_PAYLOAD_ERROR;
     }
     if (!number_pattern(e, n, &pattern)) {
         return NCE_SDK_BINARY_PAYLOAD_ERROR;

@@ -8,6 +8,7 @@ uint64_t nce_f32_to_f64(uint32_t bits)
     unsigned biased = (bits >> 23) & 0xFFu;
     uint32_t fraction = bits & 0x007FFFFFu;
     int exponent = (int)biased - 127 + 1023;
+    uint32_t high;
 
     if (biased == 0xFFu) {
         exponent = 0x7FF;
@@ -22,5 +23,6 @@ uint64_t nce_f32_to_f64(uint32_t bits)
         }
         fraction &= 0x007FFFFFu;
     }
-    return ((uint64_t)(sign | ((uint32_t)exponent << 20) | (fraction >> 3)) << 32) | (uint64_t)(fraction << 29);
+    high = sign | ((uint32_t)exponent << 20) | (fraction >> 3);
+    return ((uint64_t)high << 32) | (uint64_t)(fraction << 29);
 }

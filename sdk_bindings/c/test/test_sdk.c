@@ -18,6 +18,7 @@
 
 #include "demo.h"
 #include "full.h"
+#include "switches.h"
 #include "types.h"
 
 static int failures;
@@ -593,6 +594,31 @@ static void test_bcl_types(void)
     CHECK_INT(nce_bcl_encode(&types_template, v, TYPES_VALUE_COUNT, out, sizeof out), NCE_BCL_ERR_LENGTH);
 }
 
+/* String and hex selectors shorter than their field compare by length and bytes. */
+static void test_bcl_text_switches(void)
+{
+    nce_bcl_value_t v[SWITCHES_VALUE_COUNT];
+    uint8_t out[16];
+    int n;
+
+    memset(v, 0, sizeof v);
+    v[SWITCHES_SWITCH_0] = NCE_BCL_S("T");
+    v[SWITCHES_T] = NCE_BCL_U(7);
+    n = nce_bcl_encode(&switches_template, v, SWITCHES_VALUE_COUNT, out, sizeof out);
+    CHECK_HEX(out, n, "54 00 00 07");
+    v[SWITCHES_SWITCH_0] = NCE_BCL_S("HUM");
+    v[SWITCHES_H] = NCE_BCL_U(0x1234);
+    n = nce_bcl_encode(&switches_template, v, SWITCHES_VALUE_COUNT, out, sizeof out);
+    CHECK_HEX(out, n, "48 55 4d 12 34");
+    v[SWITCHES_SWITCH_0] = NCE_BCL_S(""); /* default case, then the hex switch */
+    v[SWITCHES_SWITCH_1] = NCE_BCL_B("\xbe\xef", 2);
+    n = nce_bcl_encode(&switches_template, v, SWITCHES_VALUE_COUNT, out, sizeof out);
+    CHECK_HEX(out, n, "00 00 00 be ef");
+    v[SWITCHES_SWITCH_0] = NCE_BCL_S("TT"); /* matches no case: default */
+    n = nce_bcl_encode(&switches_template, v, SWITCHES_VALUE_COUNT, out, sizeof out);
+    CHECK_HEX(out, n, "54 54 00 be ef");
+}
+
 /* Hand-made malformed tables: the encoder must refuse them, not loop or read out of bounds. */
 static void test_bcl_malformed_tables(void)
 {
@@ -641,6 +667,7 @@ int main(void)
     test_bcl_demo();
     test_bcl_full_example();
     test_bcl_types();
+    test_bcl_text_switches();
     test_bcl_malformed_tables();
     printf("%d checks, %d failures\n", checks, failures);
     return failures == 0 ? 0 : 1;
