@@ -97,9 +97,7 @@ def parse(data: bytes) -> Message:
     if rc != 0:
         raise CoapError(rc, "not a valid CoAP message")
     stored = min(int(msg.option_count), len(storage))  # never read past what C stored
-    options = tuple(
-        (int(storage[i].number), bytes(ffi.buffer(storage[i].value, storage[i].length))) for i in range(stored)
-    )
+    options = tuple((int(o.number), bytes(ffi.buffer(o.value, o.length))) for o in storage[0:stored])
     payload = bytes(ffi.buffer(msg.payload, msg.payload_length)) if msg.payload != ffi.NULL else b""
     return Message(
         type=MessageType(msg.type),

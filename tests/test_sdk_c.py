@@ -19,8 +19,8 @@ CORTEX_M = ["cortex-m0plus", "cortex-m3", "cortex-m4", "cortex-m33"]
 
 
 def _write_headers(directory: Path) -> None:
-    examples = (("c_sdk_demo", "demo"), ("bcl_full_example", "full"), ("types", "types"), ("switches", "switches"))
-    for example, name in examples:
+    examples = {"c_sdk_demo": "demo", "bcl_full_example": "full", "types": "types", "switches": "switches"}
+    for example, name in examples.items():
         template = (EXAMPLES / f"{example}.json").read_text()
         (directory / f"{name}.h").write_text(bcl.generate_header(template, name=name))
 
