@@ -152,3 +152,19 @@ def test_oversized_payload_is_an_encode_error() -> None:
     template = {"sense": [{"asset": "s", "value": {"byte": 0, "endbyte": 0, "type": "string"}}]}
     with pytest.raises(bcl.BclEncodeError, match="more than 65535"):
         bcl.encode(template, {"s": "x" * 70000})
+
+
+def test_an_asset_with_two_representations_gets_two_c_slots() -> None:
+    """Found by fuzzing: one asset as a float64 and as a uint shared a C value slot."""
+    template = bcl.compile_template(
+        {
+            "sense": [
+                {"asset": "v", "value": {"byte": 0, "bytelength": 8, "type": "float"}},
+                {"asset": "v", "value": {"byte": 8, "bytelength": 2, "type": "uint"}},
+            ]
+        }
+    )
+    assert bcl.encode_native(template, {"v": 2686}) == bcl.encode(template, {"v": 2686})
+    assert bcl.decode(template, bcl.encode(template, {"v": 2686})) == {"v": 2686}
+    assert "BCL_TEMPLATE_V_F64 = 0" in bcl.generate_header(template)
+    assert "BCL_TEMPLATE_V_INT = 1" in bcl.generate_header(template)

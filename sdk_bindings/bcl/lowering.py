@@ -45,15 +45,27 @@ class Row:
     origin: str = ""
 
 
+# How a value sits in nce_bcl_value_t: an asset mapped with two of these needs two slots.
+REPRESENTATIONS: Final = {"int": "INT", "uint": "INT", "boolean": "INT", "string": "STR", "hex": "HEX"}
+
+
+def representation(selector: Selector) -> str:
+    """INT (int, uint, boolean share the 64-bit pattern), F32, F64, STR or HEX."""
+    if selector.type == "float":
+        return "F32" if selector.length == 4 else "F64"
+    return REPRESENTATIONS[selector.type]
+
+
 @dataclass(frozen=True, slots=True)
 class Slot:
-    """One entry of the values array: an asset, or the selector value of a switch."""
+    """One entry of the values array: an asset in one representation, or a switch's selector."""
 
     index: int
-    name: str  # C identifier suffix, e.g. BATTERY_LEVEL or SWITCH_0
+    name: str  # C identifier suffix, e.g. BATTERY_LEVEL, SWITCH_0, or VALUE_F32 when needed
     label: str  # asset path, or "<statement path>.switch"
     is_switch: bool
-    types: tuple[str, ...]  # field types the slot is written as (an asset may differ per case)
+    types: tuple[str, ...]  # field types written from this slot
+    representation: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +82,11 @@ class Table:
     slots: tuple[Slot, ...]
     flags: int
 
-    def slot_of_asset(self, asset: str) -> int:
-        return next(s.index for s in self.slots if not s.is_switch and s.label == asset)
+    def slot_of_asset(self, asset: str, selector: Selector) -> int:
+        kind = representation(selector)
+        return next(
+            s.index for s in self.slots if not s.is_switch and (s.label, s.representation) == (asset, kind)
+        )
 
     def slot_of_switch(self, switch: Switch) -> int:
         return next(s.index for s in self.slots if s.is_switch and s.label == switch.label)
@@ -89,7 +104,7 @@ class _Lowering:
     def __init__(self) -> None:
         self.rows: list[Row] = []
         self.cases: list[CaseConstant] = []
-        self.slot_by_label: dict[str, int] = {}
+        self.slot_by_key: dict[tuple[str, str], int] = {}
         self.slot_types: dict[int, list[str]] = {}
         self.slot_is_switch: dict[int, bool] = {}
         self.switches = 0
@@ -110,7 +125,7 @@ class _Lowering:
     def _block(self, statements: tuple[Statement, ...]) -> None:
         for statement in statements:
             if isinstance(statement, PayloadMapping):
-                slot = self._slot(statement.asset, statement.selector.type, is_switch=False)
+                slot = self._slot(statement.asset, statement.selector, is_switch=False)
                 self.rows.append(self._field(OP_FIELD, statement.selector, slot, statement.path))
             elif isinstance(statement, Switch):
                 self._switch(statement)
@@ -120,7 +135,7 @@ class _Lowering:
     def _switch(self, switch: Switch) -> None:
         switch_id = self.switches
         self.switches += 1
-        slot = self._slot(switch.label, switch.selector.type, is_switch=True)
+        slot = self._slot(switch.label, switch.selector, is_switch=True)
         at = len(self.rows)
         self.rows.append(self._field(OP_SWITCH, switch.selector, slot, switch.label))
         headers: list[int] = []
@@ -140,12 +155,12 @@ class _Lowering:
             following = headers[position + 1] if position + 1 < len(headers) else end
             self.rows[header] = _with(self.rows[header], next=following, end=end)
 
-    def _slot(self, label: str, field_type: str, *, is_switch: bool) -> int:
-        index = self.slot_by_label.setdefault(label, len(self.slot_by_label))
+    def _slot(self, label: str, selector: Selector, *, is_switch: bool) -> int:
+        index = self.slot_by_key.setdefault((label, representation(selector)), len(self.slot_by_key))
         self.slot_is_switch[index] = is_switch
         types = self.slot_types.setdefault(index, [])
-        if field_type not in types:
-            types.append(field_type)
+        if selector.type not in types:
+            types.append(selector.type)
         return index
 
     def _field(self, op: int, selector: Selector, slot: int, origin: str) -> Row:
@@ -177,16 +192,21 @@ class _Lowering:
     def _slots(self) -> tuple[Slot, ...]:
         names: set[str] = set()
         slots: list[Slot] = []
-        for label, index in self.slot_by_label.items():
+        kinds_per_label: dict[str, int] = {}
+        for label, _ in self.slot_by_key:
+            kinds_per_label[label] = kinds_per_label.get(label, 0) + 1
+        for (label, kind), index in self.slot_by_key.items():
             is_switch = self.slot_is_switch[index]
             base = (
                 f"SWITCH_{sum(1 for s in slots if s.is_switch)}" if is_switch else c_identifier(label).upper()
             )
+            if not is_switch and kinds_per_label[label] > 1:
+                base = f"{base}_{kind}"  # the same asset as a number and as text, say
             name, counter = base, 2
             while name in names or name == "VALUE_COUNT":
                 name, counter = f"{base}_{counter}", counter + 1
             names.add(name)
-            slots.append(Slot(index, name, label, is_switch, tuple(self.slot_types[index])))
+            slots.append(Slot(index, name, label, is_switch, tuple(self.slot_types[index]), kind))
         return tuple(slots)
 
     def _may_overlap(self) -> bool:

@@ -125,7 +125,7 @@ class NativeTemplate:
     def _slot(self, write: Write) -> int:
         statement = write.statement
         if isinstance(statement, PayloadMapping):
-            return self.table.slot_of_asset(statement.asset)
+            return self.table.slot_of_asset(statement.asset, statement.selector)
         return self.table.slot_of_switch(statement)
 
     def _error(self, code: int, failed: int) -> BclEncodeError:
