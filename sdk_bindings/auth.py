@@ -12,6 +12,7 @@ shown by repr() or str().
 from __future__ import annotations
 
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
 
@@ -222,13 +223,13 @@ def _session(net: Any) -> _Session:
     return session
 
 
-def _guarded(net: Any, action: Any) -> int:
+def _guarded(net: Any, action: Callable[[UdpTransport], int]) -> int:
     """Runs one transport call; an exception is kept for auth() to re-raise and reported as -1."""
     session = _session(net)
     if session.error is not None:
         return -1
     try:
-        return int(action(session.transport))
+        return action(session.transport)
     except BaseException as exc:  # re-raised by auth() once the C code has returned
         session.error = exc
         return -1
@@ -237,13 +238,23 @@ def _guarded(net: Any, action: Any) -> int:
 @ffi.def_extern()  # type: ignore[untyped-decorator]
 def nce_py_connect(net: Any, host: Any, port: int) -> int:
     name = ffi.string(host).decode("ascii", "replace")
-    return _guarded(net, lambda t: (t.connect(name, port), 0)[1])
+
+    def connect(transport: UdpTransport) -> int:
+        transport.connect(name, port)
+        return 0
+
+    return _guarded(net, connect)
 
 
 @ffi.def_extern()  # type: ignore[untyped-decorator]
 def nce_py_send(net: Any, buf: Any, size: int) -> int:
     data = bytes(ffi.buffer(buf, size))
-    return _guarded(net, lambda t: (t.send(data), size)[1])
+
+    def send(transport: UdpTransport) -> int:
+        transport.send(data)
+        return size
+
+    return _guarded(net, send)
 
 
 @ffi.def_extern()  # type: ignore[untyped-decorator]
