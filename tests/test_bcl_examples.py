@@ -168,3 +168,21 @@ def test_an_asset_with_two_representations_gets_two_c_slots() -> None:
     assert bcl.decode(template, bcl.encode(template, {"v": 2686})) == {"v": 2686}
     assert "BCL_TEMPLATE_V_F64 = 0" in bcl.generate_header(template)
     assert "BCL_TEMPLATE_V_INT = 1" in bcl.generate_header(template)
+
+
+def test_encoding_prefers_a_plan_that_decodes_to_exactly_the_values() -> None:
+    """Found by fuzzing: the first plan found added a constant nobody asked for."""
+    case_on = {"asset": "type", "value": "t"}
+    template = {
+        "sense": [
+            {"switch": {"byte": 1, "type": "int"}, "on": [{"case": 0, "do": [case_on]}]},
+            {"switch": {"byte": 0, "type": "int"}, "on": [{"case": 1, "do": [case_on]}]},
+            {
+                "switch": {"byte": 1, "type": "int"},
+                "on": [{"case": 0, "do": [{"asset": "other", "value": "o"}]}],
+            },
+        ]
+    }
+    payload = bcl.encode(template, {"type": "t"})
+    assert bcl.decode(template, payload) == {"type": "t"}
+    assert bcl.encode_native(template, {"type": "t"}) == payload

@@ -87,6 +87,10 @@ ERRORS = [
     (_with(["sense", 0, "asset"], ""), "sense[0].asset: missing or not a non-empty string"),
     (_with(["sense", 1], 7), "sense[1]: a statement must be a JSON object, not a number"),
     (_with(["sense", 1], {"foo": 1}), "sense[1]: not a statement"),
+    (
+        _with(["sense", 1], {}),
+        "sense[1]: not a statement: a mapping needs 'asset' and 'value', a switch needs",
+    ),
     (_with(["sense"], {}), "sense: must be a list of statements"),
     (
         _with(["sense", 0, "asset"], "c.x"),

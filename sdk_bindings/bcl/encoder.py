@@ -122,9 +122,14 @@ class _Planner:
         self.statements = compiled.statements
         self.tries = 0
         self.first_failure: _PlanError | None = None
+        self.exact = True  # first pass: emit no constant the values do not mention
 
     def run(self) -> Plan:
+        """A plan that decodes to exactly the values if there is one, else one that adds constants."""
         plan = self._explore(self.statements, _State())
+        if plan is None:
+            self.exact, self.tries, self.first_failure = False, 0, None
+            plan = self._explore(self.statements, _State())
         if plan is not None:
             return plan
         failure = self.first_failure or _PlanError("values", "no case of the template fits these values")
@@ -154,6 +159,8 @@ class _Planner:
         if isinstance(statement, ConstantMapping):
             if given is not _MISSING and given != statement.text:
                 raise _PlanError(statement.asset, f"is the constant {statement.text!r}, not {given!r}")
+            if given is _MISSING and self.exact:
+                raise _PlanError(statement.asset, "a constant the values do not mention")
             return
         if given is _MISSING:
             raise _PlanError(statement.asset, "no value given")

@@ -252,14 +252,12 @@ class _Validator:
             return self._switch(obj, path, depth)
         if "asset" in obj or "value" in obj:
             return self._mapping(obj, path)
-        if obj.keys() <= {"comment"}:
+        if obj and obj.keys() <= {"comment"}:
             _check_comment(obj, path)
             return None  # a comment statement
-        raise TemplateError(
-            path,
-            "not a statement: a mapping needs 'asset' and 'value', a switch needs 'switch' and 'on' "
-            f"(found {', '.join(map(repr, obj))})",
-        )
+        found = ", ".join(map(repr, obj)) or "no fields"
+        needs = "a mapping needs 'asset' and 'value', a switch needs 'switch' and 'on'"
+        raise TemplateError(path, f"not a statement: {needs} (found {found})")
 
     def _mapping(self, obj: dict[str, object], path: str) -> PayloadMapping | ConstantMapping:
         _check_fields(obj, _MAPPING_FIELDS, path)
@@ -396,7 +394,7 @@ class _Validator:
             raise TemplateError(path, f"a case must be a JSON object, not {_kind(obj)}")
         _check_fields(obj, _CASE_FIELDS, path)
         _check_comment(obj, path)
-        if obj.keys() <= {"comment"}:
+        if obj and obj.keys() <= {"comment"}:
             return None  # a comment statement in the `on` list
         value: CaseValue | None = None
         if "case" in obj:
