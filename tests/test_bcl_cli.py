@@ -81,6 +81,51 @@ def test_check_reports_and_names_the_statement(tmp_path: Path) -> None:
     assert f"{bad}: sense[0].on[0].do[0].value.bytelength: uint needs bytelength 1, 2, 4, 8, not 3" in err
 
 
+def _switch(byte: int, selector: dict[str, object], cases: list[object]) -> dict[str, object]:
+    return {"switch": {"byte": byte, **selector}, "on": [{"case": case, "do": []} for case in cases]}
+
+
+EVERY_CASE_KIND = {
+    "name": "kinds",
+    "sense": [
+        _switch(0, {"bytelength": 4, "type": "float"}, [0.1, -2.5, 3.4028235e38]),
+        _switch(0, {"bytelength": 8, "type": "float"}, [0.1, -0.0]),
+        _switch(0, {"bytelength": 8, "type": "int"}, [-(2**63), 2**63 - 1]),
+        _switch(0, {"bytelength": 8, "type": "uint"}, [2**64 - 1]),
+        _switch(0, {"type": "boolean"}, [True, False]),
+        _switch(0, {"bytelength": 4, "type": "string"}, ["T", 'a"*/']),
+        _switch(0, {"bytelength": 2, "type": "hex"}, ["00ff"]),
+    ],
+}
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
+def test_gen_c_emits_every_kind_of_case_constant_as_valid_c(tmp_path: Path) -> None:
+    template = tmp_path / "kinds.json"
+    template.write_text(json.dumps(EVERY_CASE_KIND))
+    code, out, _ = _hil("bcl", "gen-c", str(template))
+    assert code == 0
+    (tmp_path / "kinds.h").write_text(out)
+    source = tmp_path / "kinds.c"
+    source.write_text(
+        '#include "kinds.h"\nint count(void);\nint count(void) { return (int)kinds_template.case_count; }\n'
+    )
+    include = ROOT / "sdk_bindings" / "c" / "include"
+    strict = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic"]
+    command = [
+        "gcc",
+        *strict,
+        f"-I{include}",
+        f"-I{tmp_path}",
+        "-c",
+        str(source),
+        "-o",
+        str(tmp_path / "k.o"),
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr + out
+
+
 @pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
 def test_gen_c_output_compiles_strictly(tmp_path: Path) -> None:
     header = tmp_path / "full.h"
