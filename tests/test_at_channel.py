@@ -86,7 +86,7 @@ def test_urc_before_during_and_between_commands_is_routed_not_mixed(peer_factory
     assert wait_until(lambda: len(seen) == 1)
     response = ch.command("AT+CSQ")
     assert response.info == ["+CSQ: 20,99"]
-    assert [u.line for u in response.urcs] == ['+CEREG: 2', '+QIURC: "recv",0', '+CMTI: "SM",3']
+    assert [u.line for u in response.urcs] == ["+CEREG: 2", '+QIURC: "recv",0', '+CMTI: "SM",3']
     peer.send(b'\r\n+CEREG: 5,"1A2B","01A2B3C4",8\r\n')
     assert wait_until(lambda: len(seen) == 5)
     assert [u.line for u in seen] == [
@@ -157,7 +157,7 @@ def test_simcom_inline_binary_read(peer_factory):
 
 
 def test_timeout_carries_command_and_evidence_then_channel_recovers(peer_factory):
-    late = {b"AT+COPS=?": b"\r\n+COPS: (1,\"x\"", b"AT": OK}
+    late = {b"AT+COPS=?": b'\r\n+COPS: (1,"x"', b"AT": OK}
     _, ch = peer_factory(late)
     start = time.monotonic()
     with pytest.raises(AtTimeoutError) as error:
