@@ -186,3 +186,18 @@ def test_encoding_prefers_a_plan_that_decodes_to_exactly_the_values() -> None:
     payload = bcl.encode(template, {"type": "t"})
     assert bcl.decode(template, payload) == {"type": "t"}
     assert bcl.encode_native(template, {"type": "t"}) == payload
+
+
+def test_two_default_selectors_on_one_byte_avoid_both_sets_of_cases() -> None:
+    """Found by fuzzing: the first switch's filler (0) picked the second switch's case."""
+    template = {
+        "sense": [
+            {"switch": {"byte": 0, "type": "int"}, "on": [{"case": 1, "do": [{"asset": "a", "value": "x"}]}]},
+            {"switch": {"byte": 0, "type": "int"}, "on": [{"case": 0, "do": [{"asset": "b", "value": "y"}]}]},
+            {"asset": "n", "value": {"byte": 1, "type": "uint"}},
+        ]
+    }
+    payload = bcl.encode(template, {"n": 5})
+    assert payload == b"\x02\x05"
+    assert bcl.decode(template, payload) == {"n": 5}
+    assert bcl.encode_native(template, {"n": 5}) == payload

@@ -351,25 +351,39 @@ class _Payload:
         for write, raw in zip(writes, encoded, strict=True):
             if raw is not None:
                 self.put(self.span(write.selector, len(raw))[0], raw, write.label)
-        final = [self._settle(w) if w.free else w for w in writes]
+        free = [w for w in writes if w.free]
+        settled = {id(w): self._settle(w, free) for w in free}
+        final = [settled[id(w)] if w.free else w for w in writes]
         return Plan(writes=tuple(final), payload=bytes(self.data))
 
-    def _settle(self, write: Write) -> Write:
+    def _avoids_cases(self, write: Write) -> bool:
+        """Whether a free selector whose bytes are all set decodes to no case value (or is unset)."""
+        start, end = self.span(write.selector, int(write.selector.length or 0))
+        if not all(self.taken[start:end]):
+            return True
+        value = self._read(write.selector)
+        return value is not None and value not in write.excluded
+
+    def _settle(self, write: Write, free: list[Write]) -> Write:
         """A free selector: keep the bytes other fields put there, or pick a non-matching value."""
         selector = write.selector
         start, end = self.span(selector, int(selector.length or 0))
         if all(self.taken[start:end]):
-            value = self._read(selector)
-            if value is None or value in write.excluded:
+            if not self._avoids_cases(write):
+                value = self._read(selector)
                 raise _PlanError(write.label, f"other fields set its bytes to {value!r}, which picks a case")
-            return Write(write.statement, value)
+            return Write(write.statement, self._read(selector))
         for candidate in _fillers(selector):
             if candidate in write.excluded:
                 continue
             raw = _field_bytes(selector, candidate, write.label)
-            if all(not self.taken[start + i] or self.data[start + i] == b for i, b in enumerate(raw)):
-                self.put(start, raw, write.label)
+            if any(self.taken[start + i] and self.data[start + i] != b for i, b in enumerate(raw)):
+                continue
+            saved = (self.data[start:end], self.taken[start:end])
+            self.put(start, raw, write.label)
+            if all(self._avoids_cases(other) for other in free):  # e.g. two switches on one byte
                 return Write(write.statement, self._read(selector))
+            self.data[start:end], self.taken[start:end] = saved
         raise _PlanError(write.label, "found no selector value that avoids every case")
 
     def _read(self, selector: Selector) -> JsonValue:
