@@ -201,3 +201,15 @@ def test_two_default_selectors_on_one_byte_avoid_both_sets_of_cases() -> None:
     assert payload == b"\x02\x05"
     assert bcl.decode(template, payload) == {"n": 5}
     assert bcl.encode_native(template, {"n": 5}) == payload
+
+
+def test_thousands_of_switches_are_a_typed_error_not_a_crash() -> None:
+    switch = {"switch": {"byte": 0, "type": "uint"}, "on": [{"case": 1, "do": []}]}
+    template = bcl.compile_template({"sense": [switch] * 3000})
+    assert bcl.decode(template, b"\x01") == {}
+    try:
+        payload = bcl.encode(template, {})
+    except bcl.BclEncodeError as exc:
+        assert "switch" in str(exc)
+    else:
+        assert bcl.decode(template, payload) == {}

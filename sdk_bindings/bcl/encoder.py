@@ -126,10 +126,13 @@ class _Planner:
 
     def run(self) -> Plan:
         """A plan that decodes to exactly the values if there is one, else one that adds constants."""
-        plan = self._explore(self.statements, _State())
-        if plan is None:
-            self.exact, self.tries, self.first_failure = False, 0, None
+        try:
             plan = self._explore(self.statements, _State())
+            if plan is None:
+                self.exact, self.tries, self.first_failure = False, 0, None
+                plan = self._explore(self.statements, _State())
+        except RecursionError:  # one level per switch on the path
+            raise BclEncodeError("values", "too many switches on one path to plan the encoding") from None
         if plan is not None:
             return plan
         failure = self.first_failure or _PlanError("values", "no case of the template fits these values")
