@@ -8,7 +8,7 @@ import base64
 import binascii
 import operator
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -344,75 +344,61 @@ async def coap_action(device_id: str, request: Request, body: CoapAction) -> JSO
     return _create_action(request, device_id, "COAP", body)
 
 
-def _actions(
-    request: Request,
-    statuses: tuple[str, ...] | None,
-    page: int,
-    page_size: int,
-    device_id: str | None,
-    protocol: str | None,
-    status: str | None,
-    mode: str | None,
-    sort: str,
-) -> JSONResponse:
-    if sort not in {"created", "-created", "updated", "-updated"}:
-        raise ApiError(400, f"sort {sort!r} is not one of created, -created, updated, -updated")
+class ActionQuery:
+    """The query parameters the action-request listings share."""
+
+    def __init__(
+        self,
+        page: int = Query(1, ge=1, le=50),
+        pageSize: int = Query(10, ge=1, le=100),  # noqa: N803
+        deviceId: str | None = None,  # noqa: N803
+        protocol: str | None = None,
+        status: str | None = None,
+        requestMode: str | None = None,  # noqa: N803
+        sort: str = "-created",
+    ) -> None:
+        self.page, self.page_size, self.device_id = page, pageSize, deviceId
+        self.protocol, self.status, self.mode, self.sort = protocol, status, requestMode, sort
+
+
+ActionFilter = Annotated[ActionQuery, Depends()]
+
+
+def _actions(request: Request, statuses: tuple[str, ...] | None, query: ActionQuery) -> JSONResponse:
+    if query.sort not in {"created", "-created", "updated", "-updated"}:
+        raise ApiError(400, f"sort {query.sort!r} is not one of created, -created, updated, -updated")
+    status = query.status
     if status is not None:
         if status not in {"SCHEDULED", "IN_PROGRESS", "FAILED", "SUCCEEDED", "CANCELLED"}:
             raise ApiError(400, f"status {status!r} is not a request status")
         statuses = tuple(s for s in (statuses or (status,)) if s == status)
     items, total = services_of(request).controller.page(
         statuses=statuses,
-        device_id=device_id,
-        protocol=protocol,
-        mode=mode,
-        sort=sort,
-        page=page,
-        page_size=page_size,
+        device_id=query.device_id,
+        protocol=query.protocol,
+        mode=query.mode,
+        sort=query.sort,
+        page=query.page,
+        page_size=query.page_size,
     )
-    return JSONResponse({"items": items, "page": page, "pageAmount": _page_amount(total, page_size)})
+    return JSONResponse(
+        {"items": items, "page": query.page, "pageAmount": _page_amount(total, query.page_size)}
+    )
 
 
 @router.get("/v1/integrate/devices/actions/requests")
-async def list_actions(
-    request: Request,
-    page: int = Query(1, ge=1, le=50),
-    pageSize: int = Query(10, ge=1, le=100),  # noqa: N803
-    deviceId: str | None = None,  # noqa: N803
-    protocol: str | None = None,
-    status: str | None = None,
-    requestMode: str | None = None,  # noqa: N803
-    sort: str = "-created",
-) -> JSONResponse:
-    return _actions(request, None, page, pageSize, deviceId, protocol, status, requestMode, sort)
+async def list_actions(request: Request, query: ActionFilter) -> JSONResponse:
+    return _actions(request, None, query)
 
 
 @router.get("/v1/integrate/devices/actions/requests/active")
-async def active_actions(
-    request: Request,
-    page: int = Query(1, ge=1, le=50),
-    pageSize: int = Query(10, ge=1, le=100),  # noqa: N803
-    deviceId: str | None = None,  # noqa: N803
-    protocol: str | None = None,
-    status: str | None = None,
-    requestMode: str | None = None,  # noqa: N803
-    sort: str = "-created",
-) -> JSONResponse:
-    return _actions(request, ACTIVE, page, pageSize, deviceId, protocol, status, requestMode, sort)
+async def active_actions(request: Request, query: ActionFilter) -> JSONResponse:
+    return _actions(request, ACTIVE, query)
 
 
 @router.get("/v1/integrate/devices/actions/requests/archived")
-async def archived_actions(
-    request: Request,
-    page: int = Query(1, ge=1, le=50),
-    pageSize: int = Query(10, ge=1, le=100),  # noqa: N803
-    deviceId: str | None = None,  # noqa: N803
-    protocol: str | None = None,
-    status: str | None = None,
-    requestMode: str | None = None,  # noqa: N803
-    sort: str = "-created",
-) -> JSONResponse:
-    return _actions(request, ARCHIVED, page, pageSize, deviceId, protocol, status, requestMode, sort)
+async def archived_actions(request: Request, query: ActionFilter) -> JSONResponse:
+    return _actions(request, ARCHIVED, query)
 
 
 @router.get("/v1/integrate/devices/actions/requests/{request_id}")
