@@ -38,6 +38,7 @@ static const uint8_t bootstrap_options[] = {
 int nce_bootstrap_request(const nce_bootstrap_t *b, uint8_t *buf, size_t cap)
 {
     size_t length;
+    unsigned type = (b != NULL && b->confirmable != 0u) ? NCE_COAP_CON : NCE_COAP_NON;
 
     if (b == NULL || buf == NULL) {
         return NCE_COAP_ERR_ARGUMENT;
@@ -46,62 +47,145 @@ int nce_bootstrap_request(const nce_bootstrap_t *b, uint8_t *buf, size_t cap)
     if (cap < length) {
         return NCE_COAP_ERR_NO_SPACE;
     }
-    /* the header of an empty message, then the GET code, token and options */
-    (void)nce_coap_empty(buf, cap, (b->confirmable != 0u) ? NCE_COAP_CON : NCE_COAP_NON,
-                         b->message_id);
-    buf[0] = (uint8_t)(buf[0] | b->token_length);
+    buf[0] = (uint8_t)((NCE_COAP_VERSION << 6) | (type << 4) | b->token_length);
     buf[1] = NCE_COAP_GET;
+    buf[2] = (uint8_t)(b->message_id >> 8); /* network order */
+    buf[3] = (uint8_t)(b->message_id & 0xFFu);
     memcpy(buf + 4, b->token, b->token_length);
     memcpy(buf + 4 + b->token_length, bootstrap_options, sizeof bootstrap_options);
     return (int)length;
 }
 
-/* ACK and RST carry the MID of one of our requests; CON and NON responses carry our token. */
-static int belongs_to_exchange(const nce_bootstrap_t *b, const nce_coap_message_t *msg)
+/* What the exchange reads of a received datagram; the token and payload point into it. */
+typedef struct response {
+    uint8_t type;
+    uint8_t code;
+    uint16_t message_id;
+    const uint8_t *token;
+    size_t token_length;
+    const uint8_t *payload; /* NULL when there is none */
+    size_t payload_length;
+} response_t;
+
+#define BAD_OPTION_FIELD 0x10000ul /* above every valid option number and length */
+
+/* An option delta or length (RFC 7252 3.1): the nibble itself, 13 + one extended byte, or 269 +
+ * two extended bytes in network order, read at data[*pos]. BAD_OPTION_FIELD for the reserved
+ * nibble 15 or a truncated extension. */
+static unsigned long option_field(unsigned nibble, const uint8_t *data, size_t length, size_t *pos)
 {
-    if (msg->type == NCE_COAP_ACK || msg->type == NCE_COAP_RST) {
-        uint16_t age = (uint16_t)(msg->message_id - b->first_message_id);
+    size_t extra = (nibble < 13u) ? 0u : nibble - 12u;
+    unsigned long value = nibble;
+
+    if (extra > 2u || length - *pos < extra) {
+        return BAD_OPTION_FIELD;
+    }
+    if (extra == 1u) {
+        value = 13u + data[*pos];
+    } else if (extra == 2u) {
+        value = 269u + (((unsigned long)data[*pos] << 8) | data[*pos + 1u]);
+    }
+    *pos += extra;
+    return value;
+}
+
+/*
+ * The bootstrap's own CoAP response parser: header, token, options (validated like
+ * nce_coap_parse() does and skipped: os_auth needs none of them), payload. Returns 0, or -1 for
+ * a datagram nce_coap_parse() rejects. Kept apart from the full codec so an image calling only
+ * os_auth() does not link option storage it never reads.
+ */
+static int parse_response(const uint8_t *data, size_t length, response_t *r)
+{
+    size_t pos;
+    unsigned long number = 0u;
+
+    if (data == NULL || length < 4u || (data[0] >> 6) != NCE_COAP_VERSION) {
+        return -1;
+    }
+    r->type = (uint8_t)((data[0] >> 4) & 0x03u);
+    r->code = data[1];
+    r->message_id = (uint16_t)(((unsigned)data[2] << 8) | data[3]);
+    r->token = data + 4;
+    r->token_length = data[0] & 0x0Fu;
+    r->payload = NULL;
+    r->payload_length = 0u;
+    pos = 4u + r->token_length;
+    if (r->token_length > NCE_COAP_MAX_TOKEN || pos > length ||
+        (r->code == NCE_COAP_EMPTY && length != 4u)) {
+        return -1;
+    }
+    while (pos < length) {
+        unsigned first = data[pos++];
+        unsigned long size;
+        if (first == 0xFFu) { /* the payload marker: must be followed by a payload */
+            r->payload = data + pos;
+            r->payload_length = length - pos;
+            return (pos < length) ? 0 : -1;
+        }
+        number += option_field(first >> 4, data, length, &pos);
+        size = option_field(first & 0x0Fu, data, length, &pos);
+        if (number > 0xFFFFu || size > 0xFFFFu || size > length - pos) {
+            return -1;
+        }
+        pos += size;
+    }
+    return 0;
+}
+
+/* ACK and RST carry the MID of one of our requests; CON and NON responses carry our token. */
+static int belongs_to_exchange(const nce_bootstrap_t *b, const response_t *r)
+{
+    size_t i;
+
+    if (r->type == NCE_COAP_ACK || r->type == NCE_COAP_RST) {
+        uint16_t age = (uint16_t)(r->message_id - b->first_message_id);
         uint16_t span = (uint16_t)(b->message_id - b->first_message_id);
         if (age > span) {
             return 0;
         }
-        if (msg->code == NCE_COAP_EMPTY) {
+        if (r->code == NCE_COAP_EMPTY) {
             return 1;
         }
     }
-    return msg->token_length == b->token_length &&
-           memcmp(msg->token, b->token, b->token_length) == 0;
+    if (r->token_length != b->token_length) {
+        return 0;
+    }
+    for (i = 0u; i < r->token_length; i++) {
+        if (r->token[i] != b->token[i]) {
+            return 0;
+        }
+    }
+    return 1;
 }
 
 int nce_bootstrap_accept(nce_bootstrap_t *b, const uint8_t *datagram, size_t length,
                          DtlsKey_t *key, char *url, size_t url_size)
 {
-    nce_coap_message_t msg;
+    response_t r;
 
     if (b == NULL || key == NULL) {
         return NCE_SDK_ARGUMENT_ERROR;
     }
-    msg.options = NULL; /* only the header, token and payload matter */
-    msg.option_capacity = 0u;
     b->ack_needed = 0u;
-    if (nce_coap_parse(datagram, length, &msg) != 0 || !belongs_to_exchange(b, &msg)) {
+    if (parse_response(datagram, length, &r) != 0 || !belongs_to_exchange(b, &r)) {
         return NCE_BOOTSTRAP_PENDING;
     }
-    if (msg.type == NCE_COAP_RST) {
+    if (r.type == NCE_COAP_RST) {
         return NCE_SDK_SERVER_RESPONSE_ERROR;
     }
-    if (msg.code == NCE_COAP_EMPTY || NCE_COAP_CODE_CLASS(msg.code) == 0u) {
+    if (r.code == NCE_COAP_EMPTY || NCE_COAP_CODE_CLASS(r.code) == 0u) {
         return NCE_BOOTSTRAP_PENDING; /* empty ACK: the response follows separately */
     }
-    if (msg.type == NCE_COAP_CON) {
+    if (r.type == NCE_COAP_CON) {
         b->ack_needed = 1u;
-        b->ack_message_id = msg.message_id;
+        b->ack_message_id = r.message_id;
     }
-    b->response_code = msg.code;
-    if (msg.code != NCE_COAP_CONTENT) {
+    b->response_code = r.code;
+    if (r.code != NCE_COAP_CONTENT) {
         return NCE_SDK_SERVER_RESPONSE_ERROR;
     }
-    return nce_bootstrap_parse_payload(msg.payload, msg.payload_length, key, url, url_size);
+    return nce_bootstrap_parse_payload(r.payload, r.payload_length, key, url, url_size);
 }
 
 static int is_printable(const uint8_t *text, size_t length)

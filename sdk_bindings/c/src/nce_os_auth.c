@@ -44,11 +44,11 @@ static int connect_with_retries(const os_network_ops_t *net, int attempts)
 
 static void send_empty_ack(const os_network_ops_t *net, uint16_t message_id)
 {
-    uint8_t ack[4];
+    uint8_t ack[4] = { (uint8_t)((NCE_COAP_VERSION << 6) | (NCE_COAP_ACK << 4)), NCE_COAP_EMPTY };
 
-    if (nce_coap_empty(ack, sizeof ack, NCE_COAP_ACK, message_id) == (int)sizeof ack) {
-        (void)net->nce_os_udp_send(net->os_socket, ack, sizeof ack);
-    }
+    ack[2] = (uint8_t)(message_id >> 8); /* network order */
+    ack[3] = (uint8_t)(message_id & 0xFFu);
+    (void)net->nce_os_udp_send(net->os_socket, ack, sizeof ack);
 }
 
 /* Reads datagrams until one settles the exchange, a timeout, or the read budget is spent. */
