@@ -1,41 +1,44 @@
 /* nce_bcl.c - template-driven Energy Saver (BCL) encoder; see nce_bcl.h.
  *
- * Three walks over the statements the values select: collect the payload length, write every
- * field, and (when fields may overlap) verify that every field still holds its bytes. One
- * function, prepare(), checks a value against its field and yields the field's bytes; writing,
- * verifying and matching switch cases all go through it. */
+ * Up to three walks over the statements the values select: collect the payload length, write
+ * every field, and (when fields may overlap) verify that every field still holds its bytes. One
+ * function, prepare(), checks a value against its field and turns it into a byte view; writing,
+ * verifying and matching switch cases all read the field's bytes through view_byte(). */
 #include "nce_bcl.h"
 #include "nce_bytes.h"
 
 #include <limits.h>
 #include <string.h>
 
-/* What one walk over the template needs. */
+#define PASS_LAYOUT 0
+#define PASS_WRITE 1
+#define PASS_VERIFY 2
+
+/* Bit n set: n is a valid bytelength (1, 2, 4, 8 for integers; 4, 8 for floats). */
+#define INT_LENGTHS 0x116u
+#define FLOAT_LENGTHS 0x110u
+
+/* One walk over the template, and what the layout walk found. */
 typedef struct walk {
     const nce_bcl_template_t *tpl;
     const nce_bcl_value_t *values;
     size_t count;
-    size_t cursor; /* next statement to look at */
+    size_t at;        /* the statement being looked at (reported on failure) */
+    uint8_t *out;
+    size_t fixed_end; /* end of the last byte-addressed field */
+    size_t tail;      /* largest -endbyte of the endbyte-addressed fields */
+    size_t total;     /* length fixed by a byte..endbyte range (has_total), then the payload's */
+    int has_total;
 } walk_t;
 
-/* Payload length constraints collected over the fields on the path. */
-typedef struct layout {
-    size_t fixed_end; /* end of the last byte-addressed field */
-    size_t tail;      /* largest -endbyte of endbyte-addressed fields */
-    size_t total;     /* length fixed by a byte..endbyte range */
-    int has_total;
-} layout_t;
-
-/* The bytes of one field: a number's bit pattern, or text/raw bytes (data not NULL). */
-typedef struct source {
-    uint64_t pattern;
+/* A field's bytes: text or raw bytes, or a number's bytes least significant first (in `number`,
+ * reversed for big-endian fields). Field bytes beyond `length` are zero. */
+typedef struct view {
     const uint8_t *data;
     size_t length;
-} source_t;
-
-#define PASS_LAYOUT 0
-#define PASS_WRITE 1
-#define PASS_VERIFY 2
+    int reverse;
+    uint8_t number[8];
+} view_t;
 
 static int is_range(const nce_bcl_stmt_t *s)
 {
@@ -44,102 +47,120 @@ static int is_range(const nce_bcl_stmt_t *s)
     return (s->flags & both) == both;
 }
 
-static int prepare_bytes(const nce_bcl_stmt_t *s, const nce_bcl_value_t *v, size_t n,
-                         source_t *src)
+/* The length of an n-byte field; a byte..endbyte range is as long as its value. */
+static size_t field_length(const nce_bcl_stmt_t *s, const nce_bcl_value_t *v)
 {
-    size_t len = v->as.b.length;
-
-    if (v->as.b.data == NULL && len > 0u) {
-        return NCE_BCL_ERR_VALUE;
-    }
-    if ((s->type == NCE_BCL_HEX) ? len != n : len > n) {
-        return NCE_BCL_ERR_LENGTH;
-    }
-    if (s->type == NCE_BCL_STRING && len > 0u && v->as.b.data[len - 1u] == 0u) {
-        return NCE_BCL_ERR_VALUE; /* decoders strip trailing NULs: it would not come back */
-    }
-    src->data = (len > 0u) ? v->as.b.data : (const uint8_t *)"";
-    src->length = len;
-    return 0;
+    return is_range(s) ? v->as.b.length : s->length;
 }
 
-/* Checks a value against an n-byte field of the statement's type and says what to write. */
-static int prepare(const nce_bcl_stmt_t *s, const nce_bcl_value_t *v, size_t n, source_t *src)
+/*
+ * Checks a value against an n-byte field of the statement's type and makes its byte view. With
+ * matching (comparing a selector with a case constant), a float zero loses its sign: +0 == -0.
+ */
+static int prepare(const nce_bcl_stmt_t *s, const nce_bcl_value_t *v, size_t n, view_t *src,
+                   int matching)
 {
-    src->data = NULL;
-    src->pattern = v->as.u;
+    uint64_t bits = v->as.u;
+    size_t len = v->as.b.length;
+    size_t k;
+
+    src->data = src->number;
+    src->length = sizeof src->number;
+    src->reverse = (s->flags & NCE_BCL_F_LITTLE) == 0u;
     switch (s->type) {
     case NCE_BCL_STRING:
     case NCE_BCL_HEX:
-        return prepare_bytes(s, v, n, src);
+        if (v->as.b.data == NULL && len > 0u) {
+            return NCE_BCL_ERR_VALUE;
+        }
+        if ((s->type == NCE_BCL_HEX) ? len != n : len > n) {
+            return NCE_BCL_ERR_LENGTH;
+        }
+        if (s->type == NCE_BCL_STRING && len > 0u && v->as.b.data[len - 1u] == 0u) {
+            return NCE_BCL_ERR_VALUE; /* decoders strip trailing NULs: it would not come back */
+        }
+        src->data = v->as.b.data;
+        src->length = len;
+        src->reverse = 0;
+        return 0;
     case NCE_BCL_BOOLEAN:
-        src->pattern = (v->as.i != 0);
-        return (n > 0u) ? 0 : NCE_BCL_ERR_TEMPLATE;
-    case NCE_BCL_FLOAT:
-        src->pattern = (n == 4u) ? nce_float_bits(v->as.f32) : nce_double_bits(v->as.f);
-        return (n == 4u || n == 8u) ? 0 : NCE_BCL_ERR_TEMPLATE;
-    case NCE_BCL_INT:
-    case NCE_BCL_UINT:
-        if (n != 1u && n != 2u && n != 4u && n != 8u) {
+        bits = (v->as.i != 0);
+        if (n == 0u) {
             return NCE_BCL_ERR_TEMPLATE;
         }
-        if (n < 8u) { /* shifting the signed range up by half makes one unsigned check */
-            uint64_t bias = (s->type == NCE_BCL_INT) ? (uint64_t)1 << (8u * n - 1u) : 0u;
-            if (((v->as.u + bias) >> (8u * n)) != 0u) {
-                return NCE_BCL_ERR_RANGE;
-            }
+        break;
+    case NCE_BCL_FLOAT:
+        bits = (n == 4u) ? nce_float_bits(v->as.f32) : nce_double_bits(v->as.f);
+        if (n > 8u || ((FLOAT_LENGTHS >> n) & 1u) == 0u) {
+            return NCE_BCL_ERR_TEMPLATE;
         }
-        return 0;
+        if (matching && (bits << 1) == 0u) {
+            bits = 0u;
+        }
+        break;
+    case NCE_BCL_INT:
+    case NCE_BCL_UINT:
+        if (n > 8u || ((INT_LENGTHS >> n) & 1u) == 0u) {
+            return NCE_BCL_ERR_TEMPLATE;
+        }
+        break;
     default:
         return NCE_BCL_ERR_TEMPLATE;
     }
+    for (k = 0u; k < sizeof src->number; k++) {
+        src->number[k] = (uint8_t)bits;
+        bits >>= 8;
+    }
+    if (s->type <= NCE_BCL_UINT) { /* bytes beyond n must be the sign extension of byte n-1 */
+        uint8_t fill = (s->type == NCE_BCL_INT && (src->number[n - 1u] & 0x80u) != 0u) ? 0xFFu : 0u;
+        for (k = n; k < sizeof src->number; k++) {
+            if (src->number[k] != fill) {
+                return NCE_BCL_ERR_RANGE;
+            }
+        }
+    }
+    return 0;
 }
 
 /* Byte i of an n-byte field. */
-static uint8_t byte_of(const nce_bcl_stmt_t *s, const source_t *src, size_t i, size_t n)
+static uint8_t view_byte(const view_t *src, size_t i, size_t n)
 {
-    if (src->data != NULL) {
-        return (i < src->length) ? src->data[i] : 0u;
-    }
-    return nce_pattern_byte(src->pattern, i, n, (s->flags & NCE_BCL_F_LITTLE) != 0u);
+    size_t j = src->reverse ? n - 1u - i : i;
+
+    return (j < src->length) ? src->data[j] : 0u;
 }
 
 /* Whether the selector value picks this case: both give the same field bytes (+0 == -0). */
 static int case_matches(const nce_bcl_stmt_t *sw, const nce_bcl_value_t *v,
                         const nce_bcl_value_t *c)
 {
-    source_t a;
-    source_t b;
-    size_t n = sw->length;
-    uint64_t magnitude;
+    view_t a;
+    view_t b;
+    size_t n = field_length(sw, v);
+    size_t i;
 
-    if (is_range(sw)) {
-        n = v->as.b.length;
-        if (c->as.b.length != n) {
+    if (is_range(sw) && c->as.b.length != n) {
+        return 0;
+    }
+    if (prepare(sw, v, n, &a, 1) != 0 || prepare(sw, c, n, &b, 1) != 0) {
+        return 0;
+    }
+    for (i = 0u; i < n; i++) {
+        if (view_byte(&a, i, n) != view_byte(&b, i, n)) {
             return 0;
         }
     }
-    if (prepare(sw, v, n, &a) != 0 || prepare(sw, c, n, &b) != 0) {
-        return 0;
-    }
-    if (a.data != NULL) { /* shorter strings are NUL-padded: equal lengths and bytes */
-        return a.length == b.length && memcmp(a.data, b.data, a.length) == 0;
-    }
-    magnitude = (n == 4u) ? 0x7FFFFFFFu : 0x7FFFFFFFFFFFFFFFull;
-    if (sw->type == NCE_BCL_FLOAT && ((a.pattern | b.pattern) & magnitude) == 0u) {
-        return 1; /* both zeros, whatever their signs */
-    }
-    return a.pattern == b.pattern;
+    return 1;
 }
 
 /* Index of the first body statement of the case the selector value picks, or the switch end. */
-static long select_case(const walk_t *w, size_t at, const nce_bcl_stmt_t *sw)
+static long select_case(const walk_t *w, const nce_bcl_stmt_t *sw)
 {
     const nce_bcl_template_t *t = w->tpl;
-    size_t j = at + 1u;
+    size_t j = w->at + 1u;
     size_t fallback = sw->end;
 
-    if (sw->end <= at || sw->end > t->stmt_count) {
+    if (sw->end <= w->at || sw->end > t->stmt_count) {
         return NCE_BCL_ERR_TEMPLATE;
     }
     while (j < sw->end) {
@@ -159,41 +180,8 @@ static long select_case(const walk_t *w, size_t at, const nce_bcl_stmt_t *sw)
     return (long)fallback;
 }
 
-/*
- * Finds the next statement that writes bytes (a FIELD, or a SWITCH's selector) on the path the
- * values select. Returns 1 and sets *at, 0 at the end, or an error.
- */
-static int next_write(walk_t *w, size_t *at)
-{
-    const nce_bcl_template_t *t = w->tpl;
-
-    while (w->cursor < t->stmt_count) {
-        const nce_bcl_stmt_t *s = &t->stmts[w->cursor];
-        long target;
-        *at = w->cursor;
-        if (s->op == NCE_BCL_OP_CASE || s->op == NCE_BCL_OP_DEFAULT) {
-            /* reached the next header: the executed case body is over */
-            if (s->end <= w->cursor || s->end > t->stmt_count) {
-                return NCE_BCL_ERR_TEMPLATE;
-            }
-            w->cursor = s->end;
-            continue;
-        }
-        if (s->op > NCE_BCL_OP_SWITCH || s->slot >= w->count) {
-            return NCE_BCL_ERR_TEMPLATE;
-        }
-        target = (s->op == NCE_BCL_OP_FIELD) ? (long)(w->cursor + 1u)
-                                             : select_case(w, w->cursor, s);
-        if (target < 0) {
-            return (int)target;
-        }
-        w->cursor = (size_t)target;
-        return 1;
-    }
-    return 0;
-}
-
-static int add_to_layout(layout_t *l, const nce_bcl_stmt_t *s, const nce_bcl_value_t *v)
+/* Adds a field to the payload length constraints (the layout walk). */
+static int add_to_layout(walk_t *w, const nce_bcl_stmt_t *s, size_t n)
 {
     size_t back = (size_t)(-(long)s->endbyte);
 
@@ -201,112 +189,131 @@ static int add_to_layout(layout_t *l, const nce_bcl_stmt_t *s, const nce_bcl_val
         return NCE_BCL_ERR_TEMPLATE;
     }
     if (is_range(s)) {
-        size_t total = (size_t)s->byte + v->as.b.length + back;
+        size_t total = (size_t)s->byte + n + back;
         if (s->type != NCE_BCL_STRING && s->type != NCE_BCL_HEX) {
             return NCE_BCL_ERR_TEMPLATE;
         }
-        if (total < v->as.b.length || (l->has_total && total != l->total)) {
+        if (total < n || (w->has_total && total != w->total)) {
             return NCE_BCL_ERR_LAYOUT;
         }
-        l->total = total;
-        l->has_total = 1;
-    } else if (s->length == 0u) {
+        w->total = total;
+        w->has_total = 1;
+    } else if (n == 0u) {
         return NCE_BCL_ERR_TEMPLATE;
     } else if ((s->flags & NCE_BCL_F_BYTE) != 0u) {
-        size_t end = (size_t)s->byte + s->length;
-        l->fixed_end = (end > l->fixed_end) ? end : l->fixed_end;
-    } else if ((s->flags & NCE_BCL_F_ENDBYTE) != 0u && s->length <= back) {
-        l->tail = (back > l->tail) ? back : l->tail;
+        size_t end = (size_t)s->byte + n;
+        w->fixed_end = (end > w->fixed_end) ? end : w->fixed_end;
+    } else if ((s->flags & NCE_BCL_F_ENDBYTE) != 0u && n <= back) {
+        w->tail = (back > w->tail) ? back : w->tail;
     } else {
         return NCE_BCL_ERR_TEMPLATE;
     }
     return 0;
 }
 
-/* Writes (or, with verify, checks that the payload still holds) one field's bytes. */
-static int put_field(const nce_bcl_stmt_t *s, const nce_bcl_value_t *v, uint8_t *out,
-                     size_t total, int verify)
+/* Writes (or, in the verify walk, checks that the payload still holds) an n-byte field. */
+static int put_field(walk_t *w, const nce_bcl_stmt_t *s, const nce_bcl_value_t *v, size_t n,
+                     int pass)
 {
-    size_t back = (size_t)(-(long)s->endbyte);
-    size_t start = ((s->flags & NCE_BCL_F_BYTE) != 0u) ? s->byte : total - back;
-    size_t n = is_range(s) ? total - back - s->byte : s->length;
-    source_t src;
+    size_t start = ((s->flags & NCE_BCL_F_BYTE) != 0u) ? s->byte : w->total + s->endbyte;
+    view_t src;
     size_t i;
-    int rc = prepare(s, v, n, &src);
+    int rc = prepare(s, v, n, &src, 0);
 
     for (i = 0u; rc == 0 && i < n; i++) {
-        uint8_t b = byte_of(s, &src, i, n);
-        if (!verify) {
-            out[start + i] = b;
-        } else if (out[start + i] != b) {
+        uint8_t b = view_byte(&src, i, n);
+        if (pass == PASS_WRITE) {
+            w->out[start + i] = b;
+        } else if (w->out[start + i] != b) {
             rc = NCE_BCL_ERR_CONFLICT;
         }
     }
     return rc;
 }
 
-/* One walk over the path: collect the layout, write every field, or verify every field. */
-static int run_pass(walk_t *w, layout_t *l, uint8_t *out, size_t total, int pass, size_t *failed)
+/* One walk over the path the values select, handing every FIELD and SWITCH selector to the
+ * pass. A case header reached by walking ends the executed case body: on to the switch's end. */
+static int run_pass(walk_t *w, int pass)
 {
-    size_t at = 0u;
-    int rc;
+    const nce_bcl_template_t *t = w->tpl;
+    size_t next = 0u;
 
-    w->cursor = 0u;
-    while ((rc = next_write(w, &at)) > 0) {
-        const nce_bcl_stmt_t *s = &w->tpl->stmts[at];
-        const nce_bcl_value_t *v = &w->values[s->slot];
-        rc = (pass == PASS_LAYOUT) ? add_to_layout(l, s, v)
-                                   : put_field(s, v, out, total, pass == PASS_VERIFY);
-        if (rc != 0) {
-            break;
+    while (next < t->stmt_count) {
+        const nce_bcl_stmt_t *s = &t->stmts[next];
+        const nce_bcl_value_t *v;
+        long target = (long)next + 1;
+        int rc;
+        w->at = next;
+        if (s->op == NCE_BCL_OP_CASE || s->op == NCE_BCL_OP_DEFAULT) {
+            if (s->end <= next || s->end > t->stmt_count) {
+                return NCE_BCL_ERR_TEMPLATE;
+            }
+            next = s->end;
+            continue;
         }
+        if (s->op > NCE_BCL_OP_SWITCH || s->slot >= w->count) {
+            return NCE_BCL_ERR_TEMPLATE;
+        }
+        if (s->op == NCE_BCL_OP_SWITCH) {
+            target = select_case(w, s);
+        }
+        if (target < 0) {
+            return (int)target;
+        }
+        v = &w->values[s->slot];
+        rc = (pass == PASS_LAYOUT) ? add_to_layout(w, s, field_length(s, v))
+                                   : put_field(w, s, v, field_length(s, v), pass);
+        if (rc != 0) {
+            return rc;
+        }
+        next = (size_t)target;
     }
-    *failed = at;
-    return rc;
+    return 0;
 }
 
-static int payload_length(const layout_t *l, size_t capacity, size_t *total)
+/* The payload length from the layout walk's constraints. */
+static int payload_length(walk_t *w, size_t capacity)
 {
-    *total = l->has_total ? l->total : l->fixed_end + l->tail;
-    if (l->fixed_end > *total || l->tail > *total || *total > (size_t)INT_MAX) {
+    if (!w->has_total) {
+        w->total = w->fixed_end + w->tail;
+    }
+    if (w->fixed_end > w->total || w->tail > w->total || w->total > (size_t)INT_MAX) {
         return NCE_BCL_ERR_LAYOUT;
     }
-    return (*total > capacity) ? NCE_BCL_ERR_CAPACITY : 0;
+    return (w->total > capacity) ? NCE_BCL_ERR_CAPACITY : 0;
 }
 
 int nce_bcl_encode_at(const nce_bcl_template_t *tpl, const nce_bcl_value_t *values, size_t count,
                       uint8_t *out, size_t capacity, size_t *failed_stmt)
 {
     walk_t w;
-    layout_t l;
-    size_t total = 0u;
-    size_t failed = 0u;
     int rc = NCE_BCL_ERR_ARGUMENT;
 
+    memset(&w, 0, sizeof w);
     if (tpl != NULL && (tpl->stmts != NULL || tpl->stmt_count == 0u) &&
         (tpl->cases != NULL || tpl->case_count == 0u) && (values != NULL || count == 0u) &&
         count >= tpl->value_count && (out != NULL || capacity == 0u)) {
         w.tpl = tpl;
         w.values = values;
         w.count = count;
-        memset(&l, 0, sizeof l);
-        rc = run_pass(&w, &l, out, 0u, PASS_LAYOUT, &failed);
+        w.out = out;
+        rc = run_pass(&w, PASS_LAYOUT);
         if (rc == 0) {
-            rc = payload_length(&l, capacity, &total);
-            failed = tpl->stmt_count;
+            w.at = tpl->stmt_count;
+            rc = payload_length(&w, capacity);
         }
-        if (rc == 0 && total > 0u) {
-            memset(out, 0, total);
-            rc = run_pass(&w, &l, out, total, PASS_WRITE, &failed);
+        if (rc == 0 && w.total > 0u) {
+            memset(out, 0, w.total);
+            rc = run_pass(&w, PASS_WRITE);
         }
-        if (rc == 0 && total > 0u && (tpl->flags & NCE_BCL_T_CHECK_OVERLAP) != 0u) {
-            rc = run_pass(&w, &l, out, total, PASS_VERIFY, &failed);
+        if (rc == 0 && w.total > 0u && (tpl->flags & NCE_BCL_T_CHECK_OVERLAP) != 0u) {
+            rc = run_pass(&w, PASS_VERIFY);
         }
     }
     if (rc != 0 && failed_stmt != NULL) {
-        *failed_stmt = (rc != NCE_BCL_ERR_ARGUMENT) ? failed : 0u;
+        *failed_stmt = w.at;
     }
-    return (rc != 0) ? rc : (int)total;
+    return (rc != 0) ? rc : (int)w.total;
 }
 
 int nce_bcl_encode(const nce_bcl_template_t *tpl, const nce_bcl_value_t *values, size_t count,
