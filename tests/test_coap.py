@@ -3,6 +3,7 @@ our parser reads aiocoap-built messages field for field. Plus fuzzing of our par
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import aiocoap
@@ -12,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sdk_bindings import coap
+from sdk_bindings._native import ffi, lib
 
 
 def _aiocoap_message(
@@ -168,6 +170,75 @@ def test_parser_fuzz_gives_a_message_or_a_coap_error(data: bytes) -> None:
         reference.payload,
     )
     assert parsed.options == _options_of(reference)
+
+
+# An ACK 2.05 for the bootstrap exchange (MID 1001, token "nc"), then anything.
+BOOTSTRAP_HEADER = b"\x62\x45\x03\xe9nc"
+BOOTSTRAP_TAILS = st.lists(
+    st.sampled_from([bytes([b]) for b in (0x0D, 0x0E, 0xD0, 0xE0, 0xDD, 0xEE, 0xFF, 0xF0, 0x0F, 0x00)])
+    | st.binary(max_size=4),
+    max_size=12,
+).map(b"".join)
+
+
+def _bootstrap_accept(raw: bytes) -> tuple[int, bytes, bytes]:
+    state = ffi.new("nce_bootstrap_t *")
+    assert lib.nce_bootstrap_init(state, 1001, b"nc", 2, 1) == 0
+    key = ffi.new("DtlsKey_t *")
+    url = ffi.new("char[]", 64)
+    buffer = ffi.new("uint8_t[]", raw or b"\x00")
+    rc = lib.nce_bootstrap_accept(state, buffer, len(raw), key, url, 64)
+    return int(rc), ffi.string(key.PskIdentity), ffi.string(key.Psk)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    BOOTSTRAP_TAILS.map(lambda tail: BOOTSTRAP_HEADER + tail)
+    | BOOTSTRAP_TAILS.map(lambda tail: BOOTSTRAP_HEADER + tail + b"\xffid,psk")
+    | st.binary(max_size=24)
+)
+def test_bootstrap_parser_accepts_exactly_what_the_full_codec_accepts(raw: bytes) -> None:
+    """os_auth() reads responses with its own lean parser (no option storage); it must accept
+    and reject exactly the datagrams nce_coap_parse() does, and find the same payload."""
+    rc, identity, psk = _bootstrap_accept(raw)
+    try:
+        parsed = coap.parse(raw)
+    except coap.CoapError:
+        assert rc == 1, raw.hex()  # NCE_BOOTSTRAP_PENDING
+        return
+    ours = (coap.MessageType.ACK, coap.CONTENT, 1001, b"nc")
+    if (parsed.type, parsed.code, parsed.message_id, parsed.token) != ours:
+        return
+    expected = ffi.new("DtlsKey_t *")
+    payload = ffi.new("uint8_t[]", parsed.payload or b"\x00")
+    want = lib.nce_bootstrap_parse_payload(payload, len(parsed.payload), expected, ffi.NULL, 0)
+    assert rc == want, raw.hex()
+    if want == 0:
+        assert (identity, psk) == (ffi.string(expected.PskIdentity), ffi.string(expected.Psk))
+
+
+def test_bootstrap_parser_edge_cases() -> None:
+    ok = BOOTSTRAP_HEADER + b"\xffid,psk"
+    assert _bootstrap_accept(ok) == (0, b"id", b"psk")
+    cases = {
+        BOOTSTRAP_HEADER + b"\xd1\x05x\xffid,psk": 0,  # delta 13 + 5, length 1
+        BOOTSTRAP_HEADER + b"\xe0\xfe\xf2\xffid,psk": 0,  # delta 269 + 0xfef2 = 65535
+        BOOTSTRAP_HEADER + b"\xe0\xfe\xf3\xffid,psk": 1,  # option number 65536
+        BOOTSTRAP_HEADER + b"\x0e\x00": 1,  # truncated 2-byte length extension
+        BOOTSTRAP_HEADER + b"\x0d": 1,  # truncated 1-byte length extension
+        BOOTSTRAP_HEADER + b"\xf0\xffid,psk": 1,  # reserved delta nibble
+        BOOTSTRAP_HEADER + b"\x0f\xffid,psk": 1,  # reserved length nibble
+        BOOTSTRAP_HEADER + b"\x03ab\xffid,psk": 1,  # option longer than the datagram
+        BOOTSTRAP_HEADER + b"\xff": 1,  # marker without payload
+        b"\x60\x00\x03\xe9\x00": 1,  # empty ACK with a trailing byte
+        b"\x69\x45\x03\xe9" + b"\x00" * 9: 1,  # token length 9
+        b"\xa2\x45\x03\xe9nc\xffid,psk": 1,  # version 2
+        BOOTSTRAP_HEADER[:5]: 1,  # token cut short
+    }
+    for raw, rc in cases.items():
+        assert _bootstrap_accept(raw)[0] == rc, raw.hex()
+        with pytest.raises(coap.CoapError) if rc == 1 else contextlib.nullcontext():
+            coap.parse(raw)
 
 
 @pytest.mark.parametrize(
