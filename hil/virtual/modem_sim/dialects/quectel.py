@@ -305,24 +305,15 @@ class QuectelDialect(SmsCommands):
         slot.service, slot.access_mode, slot.remote_name = service, access, host
         if service == "UDP":
             slot.remote = (address, rport)
-        try:
-            await self.sockets.bind(slot, lport)
-        except (OSError, LookupError, ValueError):
-            self.sockets.close(socket_id)
+        if not await self.sockets.bind_or_release(slot, lport):
             return 556
         return 0
-
-    def _slot(self, socket_id: int) -> SocketSlot:
-        slot = self.sockets.get(socket_id)
-        if slot is None or slot.udp is None:
-            raise PlainError()
-        return slot
 
     @command("+QISEND")
     def qisend(self, cmd: Command) -> Result:
         if cmd.kind is Kind.TEST:
             return info("+QISEND: (0-11),(0-1460)")
-        slot = self._slot(cmd.arg_int(0, lo=0, hi=11))
+        slot = self.sockets.require(cmd.arg_int(0, lo=0, hi=11), PlainError())
         udp = slot.udp
         assert udp is not None
         length = cmd.opt_int(1, lo=0, hi=MAX_SEND)
@@ -354,7 +345,7 @@ class QuectelDialect(SmsCommands):
 
     @command("+QISENDEX")
     def qisendex(self, cmd: Command) -> Result:
-        slot = self._slot(cmd.arg_int(0, lo=0, hi=11))
+        slot = self.sockets.require(cmd.arg_int(0, lo=0, hi=11), PlainError())
         try:
             data = bytes.fromhex(cmd.arg_str(1))
         except ValueError:
@@ -384,7 +375,7 @@ class QuectelDialect(SmsCommands):
     def qird(self, cmd: Command) -> Result:
         if cmd.kind is Kind.TEST:
             return info("+QIRD: (0-11),(0-1500)")
-        slot = self._slot(cmd.arg_int(0, lo=0, hi=11))
+        slot = self.sockets.require(cmd.arg_int(0, lo=0, hi=11), PlainError())
         udp = slot.udp
         assert udp is not None
         if slot.access_mode != 0:

@@ -271,22 +271,13 @@ class Sim7080Dialect(SimcomDialect):
             return 20
         slot = self.sockets.reserve(socket_id, context.cid)
         slot.remote, slot.remote_name = (address, port), host
-        try:
-            await self.sockets.bind(slot)
-        except (OSError, LookupError, ValueError):
-            self.sockets.close(socket_id)
+        if not await self.sockets.bind_or_release(slot):
             return 12
         return 0
 
-    def _slot(self, socket_id: int) -> SocketSlot:
-        slot = self.sockets.get(socket_id)
-        if slot is None or slot.udp is None:
-            raise PlainError()
-        return slot
-
     @command("+CASEND")
     def casend(self, cmd: Command) -> Result:
-        slot = self._slot(cmd.arg_int(0, lo=0, hi=12))
+        slot = self.sockets.require(cmd.arg_int(0, lo=0, hi=12), PlainError())
         length = cmd.arg_int(1, lo=1, hi=MAX_SEND)
         udp, target = slot.udp, slot.remote
         assert udp is not None and target is not None
@@ -306,7 +297,7 @@ class Sim7080Dialect(SimcomDialect):
     def carecv(self, cmd: Command) -> Result:
         if cmd.kind is Kind.READ:
             return info(*(f"+CARECV: {s.id},{s.pending}" for s in self.sockets.slots.values()))
-        slot = self._slot(cmd.arg_int(0, lo=0, hi=12))
+        slot = self.sockets.require(cmd.arg_int(0, lo=0, hi=12), PlainError())
         udp = slot.udp
         assert udp is not None
         data = udp.read_stream(cmd.arg_int(1, lo=1, hi=MAX_SEND))
@@ -443,20 +434,11 @@ class Sim7000Dialect(SimcomDialect):
             return
         slot = self.sockets.reserve(socket_id, self.profile.default_cid)
         slot.remote, slot.remote_name = (address, port), host
-        try:
-            await self.sockets.bind(slot)
-        except (OSError, LookupError, ValueError):
-            self.sockets.close(socket_id)
+        if not await self.sockets.bind_or_release(slot):
             modem.urc(f"{self._link(socket_id)}CONNECT FAIL")
             return
         self.ip_state = "IP PROCESSING" if self.mux else "CONNECT OK"
         modem.urc(f"{self._link(socket_id)}CONNECT OK")
-
-    def _slot(self, socket_id: int) -> SocketSlot:
-        slot = self.sockets.get(socket_id)
-        if slot is None or slot.udp is None:
-            raise PlainError()
-        return slot
 
     @command("+CIPSEND")
     def cipsend(self, cmd: Command) -> Result:
@@ -465,7 +447,7 @@ class Sim7000Dialect(SimcomDialect):
         socket_id = cmd.arg_int(0, lo=0, hi=7) if self.mux and cmd.kind is Kind.SET else 0
         length_index = 1 if self.mux else 0
         length = cmd.opt_int(length_index, lo=1, hi=MAX_SEND) if cmd.kind is Kind.SET else None
-        slot = self._slot(socket_id)
+        slot = self.sockets.require(socket_id, PlainError())
         udp, target = slot.udp, slot.remote
         assert udp is not None and target is not None
 
@@ -510,7 +492,7 @@ class Sim7000Dialect(SimcomDialect):
             self.manual_receive = mode == 1
             return ok()
         socket_id = cmd.arg_int(1, lo=0, hi=7) if self.mux else 0
-        slot = self._slot(socket_id)
+        slot = self.sockets.require(socket_id, PlainError())
         udp = slot.udp
         assert udp is not None
         link = f"{socket_id}," if self.mux else ""

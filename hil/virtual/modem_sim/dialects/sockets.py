@@ -75,6 +75,22 @@ class SocketTable:
         )
         slot.local_port = slot.udp.local_port
 
+    async def bind_or_release(self, slot: SocketSlot, local_port: int = 0) -> bool:
+        """Bind the slot's socket; if the address cannot be had, forget the slot and say so."""
+        try:
+            await self.bind(slot, local_port)
+        except (OSError, LookupError, ValueError):
+            self.close(slot.id)
+            return False
+        return True
+
+    def require(self, slot_id: int, error: Exception) -> SocketSlot:
+        """The slot if its socket is open; otherwise raise the dialect's own error for that."""
+        slot = self.slots.get(slot_id)
+        if slot is None or slot.udp is None:
+            raise error
+        return slot
+
     def close(self, slot_id: int) -> SocketSlot | None:
         slot = self.slots.pop(slot_id, None)
         if slot is not None and slot.udp is not None:

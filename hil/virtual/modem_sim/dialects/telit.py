@@ -236,12 +236,6 @@ class TelitDialect(SmsCommands):
 
         return dial()
 
-    def _slot(self, connection: int) -> SocketSlot:
-        slot = self.sockets.get(connection)
-        if slot is None or slot.udp is None:
-            raise CmeError(3)
-        return slot
-
     def _send_prompt(self, slot: SocketSlot, target: tuple[str, int], length: int | None) -> Result:
         udp = slot.udp
         assert udp is not None
@@ -255,19 +249,19 @@ class TelitDialect(SmsCommands):
 
     @command("#SSENDEXT")
     def ssendext(self, cmd: Command) -> Result:
-        slot = self._slot(cmd.arg_int(0, lo=1, hi=6))
+        slot = self.sockets.require(cmd.arg_int(0, lo=1, hi=6), CmeError(3))
         assert slot.remote is not None
         return self._send_prompt(slot, slot.remote, cmd.arg_int(1, lo=1, hi=MAX_SEND))
 
     @command("#SSEND")
     def ssend(self, cmd: Command) -> Result:
-        slot = self._slot(cmd.arg_int(0, lo=1, hi=6))
+        slot = self.sockets.require(cmd.arg_int(0, lo=1, hi=6), CmeError(3))
         assert slot.remote is not None
         return self._send_prompt(slot, slot.remote, None)
 
     @command("#SSENDUDPEXT")
     def ssendudpext(self, cmd: Command) -> Result:
-        slot = self._slot(cmd.arg_int(0, lo=1, hi=6))
+        slot = self.sockets.require(cmd.arg_int(0, lo=1, hi=6), CmeError(3))
         address = self.modem.resolve(cmd.arg_str(2))
         if address is None:
             raise CmeError(3)
@@ -283,7 +277,7 @@ class TelitDialect(SmsCommands):
 
     @command("#SRECV")
     def srecv(self, cmd: Command) -> Result:
-        slot = self._slot(cmd.arg_int(0, lo=1, hi=6))
+        slot = self.sockets.require(cmd.arg_int(0, lo=1, hi=6), CmeError(3))
         udp = slot.udp
         assert udp is not None
         wanted = cmd.arg_int(1, lo=1, hi=MAX_SEND)

@@ -245,20 +245,11 @@ class UbloxDialect(SmsCommands):
         slot = self.sockets.reserve(socket_id, cid)
 
         async def create() -> Reply:
-            try:
-                await self.sockets.bind(slot, local_port)
-            except (OSError, LookupError, ValueError):
-                self.sockets.close(socket_id)
-                raise CmeError(3) from None
+            if not await self.sockets.bind_or_release(slot, local_port):
+                raise CmeError(3)
             return info(f"+USOCR: {socket_id}")
 
         return create()
-
-    def _slot(self, socket_id: int) -> SocketSlot:
-        slot = self.sockets.get(socket_id)
-        if slot is None or slot.udp is None:
-            raise CmeError(3)  # u-blox: "operation not allowed" on a closed socket
-        return slot
 
     def _payload(self, text: str, length: int) -> bytes:
         if self.hex_mode:
@@ -281,14 +272,14 @@ class UbloxDialect(SmsCommands):
 
     @command("+USOST")
     def usost(self, cmd: Command) -> Result:
-        slot = self._slot(cmd.arg_int(0, lo=0, hi=6))
+        slot = self.sockets.require(cmd.arg_int(0, lo=0, hi=6), CmeError(3))
         target = self._target(cmd.arg_str(1), cmd.arg_int(2, lo=0, hi=65535))
         length = cmd.arg_int(3, lo=0, hi=MAX_BINARY if cmd.opt_str(4) is None else MAX_HEX_CHARS)
         return self._write(slot, target, length, cmd.opt_str(4), "+USOST")
 
     @command("+USOCO")
     def usoco(self, cmd: Command) -> Result:
-        slot = self._slot(cmd.arg_int(0, lo=0, hi=6))
+        slot = self.sockets.require(cmd.arg_int(0, lo=0, hi=6), CmeError(3))
         slot.remote = self._target(cmd.arg_str(1), cmd.arg_int(2, lo=0, hi=65535))
         if cmd.arg_int(3, 0) == 1:
             self.modem.urc_later(0, f"+UUSOCO: {slot.id},0")
@@ -296,7 +287,7 @@ class UbloxDialect(SmsCommands):
 
     @command("+USOWR")
     def usowr(self, cmd: Command) -> Result:
-        slot = self._slot(cmd.arg_int(0, lo=0, hi=6))
+        slot = self.sockets.require(cmd.arg_int(0, lo=0, hi=6), CmeError(3))
         if slot.remote is None:
             raise CmeError(3)
         length = cmd.arg_int(1, lo=0, hi=MAX_HEX_CHARS)
@@ -328,7 +319,7 @@ class UbloxDialect(SmsCommands):
 
     @command("+USORF")
     def usorf(self, cmd: Command) -> Result:
-        slot = self._slot(cmd.arg_int(0, lo=0, hi=6))
+        slot = self.sockets.require(cmd.arg_int(0, lo=0, hi=6), CmeError(3))
         udp = slot.udp
         assert udp is not None
         length = cmd.arg_int(1, lo=0, hi=1024)
@@ -345,7 +336,7 @@ class UbloxDialect(SmsCommands):
 
     @command("+USORD")
     def usord(self, cmd: Command) -> Result:
-        slot = self._slot(cmd.arg_int(0, lo=0, hi=6))
+        slot = self.sockets.require(cmd.arg_int(0, lo=0, hi=6), CmeError(3))
         udp = slot.udp
         assert udp is not None
         length = cmd.arg_int(1, lo=0, hi=1024)
@@ -368,7 +359,7 @@ class UbloxDialect(SmsCommands):
 
     @command("+USOCTL")
     def usoctl(self, cmd: Command) -> Result:
-        slot = self._slot(cmd.arg_int(0, lo=0, hi=6))
+        slot = self.sockets.require(cmd.arg_int(0, lo=0, hi=6), CmeError(3))
         parameter = cmd.arg_int(1, lo=0, hi=10)
         values = {0: "17", 1: "0", 2: str(slot.udp.sent_bytes if slot.udp else 0), 3: str(slot.pending)}
         return info(f"+USOCTL: {slot.id},{parameter},{values.get(parameter, '0')}")
