@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from at_commands.evidence import describe
+
 
 class SimDataError(ValueError):
     def __init__(
@@ -11,14 +13,9 @@ class SimDataError(ValueError):
         self.expected = expected
         self.got = got
         self.where = where
-        details = []
-        if expected is not None:
-            details.append(f"expected {expected}")
-        if got is not None:
-            details.append(f"got {got}")
-        if where is not None:
-            details.append(f"in {where}")
-        super().__init__(f"{problem} ({', '.join(details)})" if details else problem)
+        super().__init__(
+            describe(problem, expected=expected, got=got, where=None if where is None else f"in {where}")
+        )
 
 
 def require_size(data: bytes, size: int, name: str) -> None:

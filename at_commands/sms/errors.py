@@ -6,6 +6,8 @@ subclass adds the evidence a log reader needs to find the fault without re-runni
 
 from __future__ import annotations
 
+from at_commands.evidence import describe
+
 
 class PduError(ValueError):
     """Bad PDU input or output: says what was expected, what came, and where (octet offset)."""
@@ -22,14 +24,8 @@ class PduError(ValueError):
         self.expected = expected
         self.got = got
         self.offset = offset
-        details = []
-        if expected is not None:
-            details.append(f"expected {expected}")
-        if got is not None:
-            details.append(f"got {got}")
-        if offset is not None:
-            details.append(f"at octet offset {offset}")
-        super().__init__(f"{problem} ({', '.join(details)})" if details else problem)
+        where = None if offset is None else f"at octet offset {offset}"
+        super().__init__(describe(problem, expected=expected, got=got, where=where))
 
 
 class UnencodableCharacterError(PduError):
