@@ -21,7 +21,6 @@ SOURCES = [
     C_DIR / "src" / "nce_energy_save.c",
     C_DIR / "src" / "nce_bcl.c",
     C_DIR / "src" / "nce_float.c",
-    C_DIR / "src" / "nce_bytes.c",
     C_DIR / "port" / "posix" / "nce_udp_posix.c",
     C_DIR / "support" / "nce_bench.c",
 ]

@@ -1,14 +1,10 @@
-/* nce_bytes.h - internal: the bytes of numbers in an explicit byte order, float bit patterns. */
+/* nce_bytes.h - internal: the bit patterns of floats, to write them in an explicit byte order. */
 #ifndef NCE_BYTES_H
 #define NCE_BYTES_H
 
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
-
-/* Byte i (0..n-1, in payload order) of an n-byte field holding pattern: bytes beyond the 8 of the
- * pattern are 0; the least significant byte comes first when little is set. */
-uint8_t nce_pattern_byte(uint64_t pattern, size_t i, size_t n, int little);
 
 static inline uint32_t nce_float_bits(float f)
 {

@@ -71,8 +71,9 @@ static int encode_element(uint8_t *dst, size_t room, const Element2byte_gen_t *e
     if (!number_pattern(e, n, &pattern)) {
         return NCE_SDK_BINARY_PAYLOAD_ERROR;
     }
-    for (i = 0u; i < n; i++) {
-        dst[i] = nce_pattern_byte(pattern, i, n, little);
+    for (i = 0u; i < n; i++) { /* least significant byte first, placed by the byte order */
+        dst[little ? i : n - 1u - i] = (uint8_t)pattern;
+        pattern >>= 8;
     }
     return (int)n;
 }
