@@ -4,25 +4,20 @@
 
 uint64_t nce_f32_to_f64(uint32_t bits)
 {
-    uint32_t sign = bits & 0x80000000u;
-    unsigned biased = (bits >> 23) & 0xFFu;
-    uint32_t fraction = bits & 0x007FFFFFu;
-    int exponent = (int)biased - 127 + 1023;
+    uint32_t magnitude = bits & 0x7FFFFFFFu;
+    uint32_t rebias = 1023u - 127u; /* added to the exponent field */
     uint32_t high;
 
-    if (biased == 0xFFu) {
-        exponent = 0x7FF;
-    } else if (biased == 0u) {
-        if (fraction == 0u) {
-            return (uint64_t)sign << 32;
+    if (magnitude >= 0x7F800000u) {
+        rebias = 0x7FFu - 0xFFu; /* infinities and NaNs: the exponent stays all ones */
+    } else if (magnitude == 0u) {
+        rebias = 0u; /* zeros stay zero */
+    } else {
+        while (magnitude < 0x00800000u) { /* a subnormal: normalise, one exponent step per bit */
+            magnitude <<= 1;
+            rebias--;
         }
-        exponent = 1 - 127 + 1023; /* normalise a subnormal */
-        while ((fraction & 0x00800000u) == 0u) {
-            fraction <<= 1;
-            exponent--;
-        }
-        fraction &= 0x007FFFFFu;
     }
-    high = sign | ((uint32_t)exponent << 20) | (fraction >> 3);
-    return ((uint64_t)high << 32) | (uint64_t)(fraction << 29);
+    high = (bits & 0x80000000u) | ((magnitude >> 3) + (rebias << 20));
+    return ((uint64_t)high << 32) | (uint32_t)(magnitude << 29);
 }
