@@ -14,11 +14,11 @@ int nce_bootstrap_init(nce_bootstrap_t *b, uint16_t message_id, const uint8_t *t
     memset(b, 0, sizeof *b);
     b->first_message_id = message_id;
     b->message_id = message_id;
+    b->token_length = (uint8_t)token_length;
+    b->confirmable = (uint8_t)(confirmable != 0);
     if (token_length > 0u) {
         memcpy(b->token, token, token_length);
     }
-    b->token_length = (uint8_t)token_length;
-    b->confirmable = (uint8_t)(confirmable != 0);
     return NCE_SDK_SUCCESS;
 }
 
@@ -74,19 +74,21 @@ typedef struct response {
  * nibble 15 or a truncated extension. */
 static unsigned long option_field(unsigned nibble, const uint8_t *data, size_t length, size_t *pos)
 {
-    size_t extra = (nibble < 13u) ? 0u : nibble - 12u;
-    unsigned long value = nibble;
+    size_t extra = nibble - 12u;
+    unsigned long value;
 
-    if (extra > 2u || length - *pos < extra) {
+    if (nibble < 13u) {
+        return nibble;
+    }
+    if (nibble == 15u || length - *pos < extra) {
         return BAD_OPTION_FIELD;
     }
-    if (extra == 1u) {
-        value = 13u + data[*pos];
-    } else if (extra == 2u) {
-        value = 269u + (((unsigned long)data[*pos] << 8) | data[*pos + 1u]);
+    value = data[*pos];
+    if (nibble == 14u) { /* 269 = 13 + 256 */
+        value = ((value << 8) | data[*pos + 1u]) + 256u;
     }
     *pos += extra;
-    return value;
+    return 13u + value;
 }
 
 /*
@@ -174,8 +176,8 @@ int nce_bootstrap_accept(nce_bootstrap_t *b, const uint8_t *datagram, size_t len
     if (r.type == NCE_COAP_RST) {
         return NCE_SDK_SERVER_RESPONSE_ERROR;
     }
-    if (r.code == NCE_COAP_EMPTY || NCE_COAP_CODE_CLASS(r.code) == 0u) {
-        return NCE_BOOTSTRAP_PENDING; /* empty ACK: the response follows separately */
+    if (NCE_COAP_CODE_CLASS(r.code) == 0u) {
+        return NCE_BOOTSTRAP_PENDING; /* an empty ACK (the response follows separately), a request */
     }
     if (r.type == NCE_COAP_CON) {
         b->ack_needed = 1u;

@@ -9,25 +9,25 @@
 /* A fixed default token: os_auth() has no source of randomness and keeps no state. */
 static const uint8_t default_token[2] = { 0x6Eu, 0x63u };
 
+/* The configured defaults (constant data, not state). */
+static const nce_auth_options_t default_options = {
+    .message_id = (uint16_t)NCE_SDK_BOOTSTRAP_MESSAGE_ID,
+    .token = default_token,
+    .token_length = sizeof default_token,
+    .confirmable = NCE_SDK_BOOTSTRAP_CONFIRMABLE,
+    .attempts = NCE_SDK_ATTEMPTS,
+};
+
 void nce_auth_default_options(nce_auth_options_t *opts)
 {
-    if (opts == NULL) {
-        return;
+    if (opts != NULL) {
+        *opts = default_options;
     }
-    memset(opts, 0, sizeof *opts);
-    opts->message_id = (uint16_t)NCE_SDK_BOOTSTRAP_MESSAGE_ID;
-    opts->token = default_token;
-    opts->token_length = sizeof default_token;
-    opts->confirmable = NCE_SDK_BOOTSTRAP_CONFIRMABLE;
-    opts->attempts = NCE_SDK_ATTEMPTS;
 }
 
 int os_auth(os_network_ops_t *osNetwork, DtlsKey_t *nceKey)
 {
-    nce_auth_options_t opts;
-
-    nce_auth_default_options(&opts);
-    return nce_auth(osNetwork, nceKey, &opts);
+    return nce_auth(osNetwork, nceKey, &default_options);
 }
 
 static int connect_with_retries(const os_network_ops_t *net, int attempts)
