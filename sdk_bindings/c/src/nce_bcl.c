@@ -14,10 +14,6 @@
 #define PASS_WRITE 1
 #define PASS_VERIFY 2
 
-/* Bit n set: n is a valid bytelength (1, 2, 4, 8 for integers; 4, 8 for floats). */
-#define INT_LENGTHS 0x116u
-#define FLOAT_LENGTHS 0x110u
-
 /* One walk over the template, and what the layout walk found. */
 typedef struct walk {
     const nce_bcl_template_t *tpl;
@@ -60,16 +56,16 @@ static size_t field_length(const nce_bcl_stmt_t *s, const nce_bcl_value_t *v)
 static int prepare(const nce_bcl_stmt_t *s, const nce_bcl_value_t *v, size_t n, view_t *src,
                    int matching)
 {
+    /* Bit n set: n bytes are a valid length for the number type (n <= 8; a boolean may be longer). */
+    static const uint16_t number_lengths[4] = { 0x116u, 0x116u, 0x110u, 0x1FEu };
     uint64_t bits = v->as.u;
-    size_t len = v->as.b.length;
     size_t k;
 
-    src->data = src->number;
-    src->length = sizeof src->number;
-    src->reverse = (s->flags & NCE_BCL_F_LITTLE) == 0u;
-    switch (s->type) {
-    case NCE_BCL_STRING:
-    case NCE_BCL_HEX:
+    if (s->type > NCE_BCL_HEX) {
+        return NCE_BCL_ERR_TEMPLATE;
+    }
+    if (s->type >= NCE_BCL_STRING) {
+        size_t len = v->as.b.length;
         if (v->as.b.data == NULL && len > 0u) {
             return NCE_BCL_ERR_VALUE;
         }
@@ -83,30 +79,21 @@ static int prepare(const nce_bcl_stmt_t *s, const nce_bcl_value_t *v, size_t n, 
         src->length = len;
         src->reverse = 0;
         return 0;
-    case NCE_BCL_BOOLEAN:
-        bits = (v->as.i != 0);
-        if (n == 0u) {
-            return NCE_BCL_ERR_TEMPLATE;
-        }
-        break;
-    case NCE_BCL_FLOAT:
-        bits = (n == 4u) ? nce_float_bits(v->as.f32) : nce_double_bits(v->as.f);
-        if (n > 8u || ((FLOAT_LENGTHS >> n) & 1u) == 0u) {
-            return NCE_BCL_ERR_TEMPLATE;
-        }
-        if (matching && (bits << 1) == 0u) {
-            bits = 0u;
-        }
-        break;
-    case NCE_BCL_INT:
-    case NCE_BCL_UINT:
-        if (n > 8u || ((INT_LENGTHS >> n) & 1u) == 0u) {
-            return NCE_BCL_ERR_TEMPLATE;
-        }
-        break;
-    default:
+    }
+    if ((n > 8u) ? s->type != NCE_BCL_BOOLEAN : ((number_lengths[s->type] >> n) & 1u) == 0u) {
         return NCE_BCL_ERR_TEMPLATE;
     }
+    if (s->type == NCE_BCL_BOOLEAN) {
+        bits = (v->as.i != 0);
+    } else if (s->type == NCE_BCL_FLOAT) {
+        bits = (n == 4u) ? nce_float_bits(v->as.f32) : nce_double_bits(v->as.f);
+        if (matching && (bits << 1) == 0u) {
+            bits = 0u; /* +0 and -0 pick the same case */
+        }
+    }
+    src->data = src->number;
+    src->length = sizeof src->number;
+    src->reverse = (s->flags & NCE_BCL_F_LITTLE) == 0u;
     for (k = 0u; k < sizeof src->number; k++) {
         src->number[k] = (uint8_t)bits;
         bits >>= 8;
@@ -286,17 +273,12 @@ static int payload_length(walk_t *w, size_t capacity)
 int nce_bcl_encode_at(const nce_bcl_template_t *tpl, const nce_bcl_value_t *values, size_t count,
                       uint8_t *out, size_t capacity, size_t *failed_stmt)
 {
-    walk_t w;
+    walk_t w = { .tpl = tpl, .values = values, .count = count, .out = out };
     int rc = NCE_BCL_ERR_ARGUMENT;
 
-    memset(&w, 0, sizeof w);
     if (tpl != NULL && (tpl->stmts != NULL || tpl->stmt_count == 0u) &&
         (tpl->cases != NULL || tpl->case_count == 0u) && (values != NULL || count == 0u) &&
         count >= tpl->value_count && (out != NULL || capacity == 0u)) {
-        w.tpl = tpl;
-        w.values = values;
-        w.count = count;
-        w.out = out;
         rc = run_pass(&w, PASS_LAYOUT);
         if (rc == 0) {
             w.at = tpl->stmt_count;
@@ -305,9 +287,9 @@ int nce_bcl_encode_at(const nce_bcl_template_t *tpl, const nce_bcl_value_t *valu
         if (rc == 0 && w.total > 0u) {
             memset(out, 0, w.total);
             rc = run_pass(&w, PASS_WRITE);
-        }
-        if (rc == 0 && w.total > 0u && (tpl->flags & NCE_BCL_T_CHECK_OVERLAP) != 0u) {
-            rc = run_pass(&w, PASS_VERIFY);
+            if (rc == 0 && (tpl->flags & NCE_BCL_T_CHECK_OVERLAP) != 0u) {
+                rc = run_pass(&w, PASS_VERIFY);
+            }
         }
     }
     if (rc != 0 && failed_stmt != NULL) {
