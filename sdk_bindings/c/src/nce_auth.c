@@ -38,7 +38,7 @@ static const uint8_t bootstrap_options[] = {
 int nce_bootstrap_request(const nce_bootstrap_t *b, uint8_t *buf, size_t cap)
 {
     size_t length;
-    unsigned type = (b != NULL && b->confirmable != 0u) ? NCE_COAP_CON : NCE_COAP_NON;
+    unsigned type;
 
     if (b == NULL || buf == NULL) {
         return NCE_COAP_ERR_ARGUMENT;
@@ -47,6 +47,7 @@ int nce_bootstrap_request(const nce_bootstrap_t *b, uint8_t *buf, size_t cap)
     if (cap < length) {
         return NCE_COAP_ERR_NO_SPACE;
     }
+    type = (b->confirmable != 0u) ? NCE_COAP_CON : NCE_COAP_NON;
     buf[0] = (uint8_t)((NCE_COAP_VERSION << 6) | (type << 4) | b->token_length);
     buf[1] = NCE_COAP_GET;
     buf[2] = (uint8_t)(b->message_id >> 8); /* network order */
@@ -177,7 +178,7 @@ int nce_bootstrap_accept(nce_bootstrap_t *b, const uint8_t *datagram, size_t len
         return NCE_SDK_SERVER_RESPONSE_ERROR;
     }
     if (NCE_COAP_CODE_CLASS(r.code) == 0u) {
-        return NCE_BOOTSTRAP_PENDING; /* an empty ACK (the response follows separately), a request */
+        return NCE_BOOTSTRAP_PENDING; /* empty ACK (the response follows separately), request */
     }
     if (r.type == NCE_COAP_CON) {
         b->ack_needed = 1u;

@@ -56,7 +56,7 @@ static size_t field_length(const nce_bcl_stmt_t *s, const nce_bcl_value_t *v)
 static int prepare(const nce_bcl_stmt_t *s, const nce_bcl_value_t *v, size_t n, view_t *src,
                    int matching)
 {
-    /* Bit n set: n bytes are a valid length for the number type (n <= 8; a boolean may be longer). */
+    /* Bit n set: n bytes suit the number type (n <= 8; a boolean may also be longer). */
     static const uint16_t number_lengths[4] = { 0x116u, 0x116u, 0x110u, 0x1FEu };
     uint64_t bits = v->as.u;
     size_t k;
@@ -202,7 +202,8 @@ static int add_to_layout(walk_t *w, const nce_bcl_stmt_t *s, size_t n)
 static int put_field(walk_t *w, const nce_bcl_stmt_t *s, const nce_bcl_value_t *v, size_t n,
                      int pass)
 {
-    size_t start = ((s->flags & NCE_BCL_F_BYTE) != 0u) ? s->byte : w->total + s->endbyte;
+    size_t back = (size_t)(-(long)s->endbyte); /* endbyte <= 0: checked by the layout walk */
+    size_t start = ((s->flags & NCE_BCL_F_BYTE) != 0u) ? s->byte : w->total - back;
     view_t src;
     size_t i;
     int rc = prepare(s, v, n, &src, 0);

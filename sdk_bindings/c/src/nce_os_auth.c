@@ -2,8 +2,6 @@
 #include "nce_auth.h"
 #include "nce_iot_c_sdk.h"
 
-#include <string.h>
-
 #define REQUEST_BUFFER_SIZE 64u
 
 /* A fixed default token: os_auth() has no source of randomness and keeps no state. */
