@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from sdk_bindings import bcl
+from sdk_bindings.bcl.native import NativeTemplate
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "sdk_bindings" / "bcl" / "examples"
 
@@ -213,3 +214,28 @@ def test_thousands_of_switches_are_a_typed_error_not_a_crash() -> None:
         assert "switch" in str(exc)
     else:
         assert bcl.decode(template, payload) == {}
+
+
+@pytest.mark.parametrize("length", [4, 8])
+@pytest.mark.parametrize(("selector", "case"), [(0.0, -0.0), (-0.0, 0.0), (-0.0, -0.0), (1.0, -1.0)])
+def test_c_float_selectors_pick_cases_like_the_decoder(length: int, selector: float, case: float) -> None:
+    """+0 and -0 select the same case (the decoder compares numbers); other values by their bits.
+    Found while shrinking the C encoder: a float32 +0 did not pick the case -0."""
+    template = bcl.compile_template(
+        {
+            "sense": [
+                {
+                    "switch": {"byte": 0, "bytelength": length, "type": "float"},
+                    "on": [
+                        {"case": case, "do": [{"asset": "a", "value": {"byte": length, "type": "uint"}}]},
+                        {"default": True, "do": [{"asset": "b", "value": {"byte": length, "type": "uint"}}]},
+                    ],
+                }
+            ]
+        }
+    )
+    native = NativeTemplate.of(template)  # slots: the selector, a, b
+    payload = native.encode_prepared(
+        native.prepare([("float", length, selector), ("uint", 1, 7), ("uint", 1, 9)])
+    )
+    assert bcl.decode(template, payload) == ({"a": 7} if selector == case else {"b": 9})

@@ -87,8 +87,8 @@ static int prepare(const nce_bcl_stmt_t *s, const nce_bcl_value_t *v, size_t n, 
         bits = (v->as.i != 0);
     } else if (s->type == NCE_BCL_FLOAT) {
         bits = (n == 4u) ? nce_float_bits(v->as.f32) : nce_double_bits(v->as.f);
-        if (matching && (bits << 1) == 0u) {
-            bits = 0u; /* +0 and -0 pick the same case */
+        if (matching && bits == ((n == 4u) ? 0x80000000u : 0x8000000000000000u)) {
+            bits = 0u; /* -0 (only the sign bit set) and +0 select the same case */
         }
     }
     src->data = src->number;

@@ -650,6 +650,38 @@ static void test_bcl_malformed_tables(void)
     CHECK_INT(nce_bcl_encode(NULL, v, 1, out, sizeof out), NCE_BCL_ERR_ARGUMENT);
 }
 
+/* A float selector: +0 and -0 pick the same case, other values go by their bits. Two switches
+ * (float32 at byte 0, float64 at byte 4), each with the single case -0 writing byte 12 or 13. */
+static void test_bcl_float_zero_cases(void)
+{
+    static const nce_bcl_stmt_t stmts[6] = {
+        { NCE_BCL_OP_SWITCH, NCE_BCL_FLOAT, NCE_BCL_F_BYTE, 0u, 0u, 0u, 0, 4u, 0u, 3u },
+        { NCE_BCL_OP_CASE, 0u, 0u, 0u, 0u, 0u, 0, 0u, 3u, 3u },
+        { NCE_BCL_OP_FIELD, NCE_BCL_UINT, NCE_BCL_F_BYTE, 0u, 2u, 12u, 0, 1u, 0u, 0u },
+        { NCE_BCL_OP_SWITCH, NCE_BCL_FLOAT, NCE_BCL_F_BYTE, 0u, 1u, 4u, 0, 8u, 0u, 6u },
+        { NCE_BCL_OP_CASE, 0u, 0u, 0u, 1u, 0u, 0, 0u, 6u, 6u },
+        { NCE_BCL_OP_FIELD, NCE_BCL_UINT, NCE_BCL_F_BYTE, 0u, 2u, 13u, 0, 1u, 0u, 0u },
+    };
+    static const nce_bcl_value_t cases[2] = { { .as = { .f32 = -0.0f } }, { .as = { .f = -0.0 } } };
+    const nce_bcl_template_t t = { stmts, cases, 6u, 2u, 3u, 0u };
+    nce_bcl_value_t v[3];
+    uint8_t out[16];
+
+    v[0] = NCE_BCL_F32(0.0f);
+    v[1] = NCE_BCL_F(0.0);
+    v[2] = NCE_BCL_U(7);
+    CHECK_INT(nce_bcl_encode(&t, v, 3, out, sizeof out), 14);
+    CHECK_HEX(out, 14, "00000000 0000000000000000 0707"); /* +0 picked both cases -0 */
+    v[0] = NCE_BCL_F32(-0.0f);
+    v[1] = NCE_BCL_F(-0.0);
+    CHECK_INT(nce_bcl_encode(&t, v, 3, out, sizeof out), 14);
+    CHECK_HEX(out, 14, "80000000 8000000000000000 0707");
+    v[0] = NCE_BCL_F32(1.0f);
+    v[1] = NCE_BCL_F(-1.0);
+    CHECK_INT(nce_bcl_encode(&t, v, 3, out, sizeof out), 12); /* no case: only the selectors */
+    CHECK_HEX(out, 12, "3f800000 bff0000000000000");
+}
+
 int main(void)
 {
     test_coap_round_trip();
@@ -669,6 +701,7 @@ int main(void)
     test_bcl_types();
     test_bcl_text_switches();
     test_bcl_malformed_tables();
+    test_bcl_float_zero_cases();
     printf("%d checks, %d failures\n", checks, failures);
     return failures == 0 ? 0 : 1;
 }
