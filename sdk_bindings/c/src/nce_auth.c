@@ -8,17 +8,21 @@
 int nce_bootstrap_init(nce_bootstrap_t *b, uint16_t message_id, const uint8_t *token,
                        size_t token_length, int confirmable)
 {
+    size_t i;
+
     if (b == NULL || token_length > NCE_COAP_MAX_TOKEN || (token == NULL && token_length > 0u)) {
         return NCE_SDK_ARGUMENT_ERROR;
     }
-    memset(b, 0, sizeof *b);
     b->first_message_id = message_id;
     b->message_id = message_id;
+    for (i = 0u; i < NCE_COAP_MAX_TOKEN; i++) {
+        b->token[i] = (i < token_length) ? token[i] : 0u;
+    }
     b->token_length = (uint8_t)token_length;
     b->confirmable = (uint8_t)(confirmable != 0);
-    if (token_length > 0u) {
-        memcpy(b->token, token, token_length);
-    }
+    b->response_code = 0u;
+    b->ack_needed = 0u;
+    b->ack_message_id = 0u;
     return NCE_SDK_SUCCESS;
 }
 
