@@ -140,31 +140,32 @@ static int case_matches(const nce_bcl_stmt_t *sw, const nce_bcl_value_t *v,
     return 1;
 }
 
-/* Index of the first body statement of the case the selector value picks, or the switch end. */
-static long select_case(const walk_t *w, const nce_bcl_stmt_t *sw)
+/* Index of the first body statement of the case the selector value picks, or the switch end;
+ * 0 (never a valid target) for malformed tables. */
+static size_t select_case(const walk_t *w, const nce_bcl_stmt_t *sw)
 {
     const nce_bcl_template_t *t = w->tpl;
     size_t j = w->at + 1u;
     size_t fallback = sw->end;
 
     if (sw->end <= w->at || sw->end > t->stmt_count) {
-        return NCE_BCL_ERR_TEMPLATE;
+        return 0u;
     }
     while (j < sw->end) {
         const nce_bcl_stmt_t *h = &t->stmts[j];
         if (h->next <= j || h->next > sw->end || h->end != sw->end) {
-            return NCE_BCL_ERR_TEMPLATE;
+            return 0u;
         }
         if (h->op == NCE_BCL_OP_DEFAULT) {
             fallback = j + 1u;
         } else if (h->op != NCE_BCL_OP_CASE || h->slot >= t->case_count) {
-            return NCE_BCL_ERR_TEMPLATE;
+            return 0u;
         } else if (case_matches(sw, &w->values[sw->slot], &t->cases[h->slot])) {
-            return (long)(j + 1u);
+            return j + 1u;
         }
         j = h->next;
     }
-    return (long)fallback;
+    return fallback;
 }
 
 /* Adds a field to the payload length constraints (the layout walk). */
@@ -229,7 +230,7 @@ static int run_pass(walk_t *w, int pass)
     while (next < t->stmt_count) {
         const nce_bcl_stmt_t *s = &t->stmts[next];
         const nce_bcl_value_t *v;
-        long target = (long)next + 1;
+        size_t target = next + 1u;
         int rc;
         w->at = next;
         if (s->op == NCE_BCL_OP_CASE || s->op == NCE_BCL_OP_DEFAULT) {
@@ -245,8 +246,8 @@ static int run_pass(walk_t *w, int pass)
         if (s->op == NCE_BCL_OP_SWITCH) {
             target = select_case(w, s);
         }
-        if (target < 0) {
-            return (int)target;
+        if (target == 0u) {
+            return NCE_BCL_ERR_TEMPLATE;
         }
         v = &w->values[s->slot];
         rc = (pass == PASS_LAYOUT) ? add_to_layout(w, s, field_length(s, v))
@@ -254,7 +255,7 @@ static int run_pass(walk_t *w, int pass)
         if (rc != 0) {
             return rc;
         }
-        next = (size_t)target;
+        next = target;
     }
     return 0;
 }

@@ -113,14 +113,15 @@ int nce_auth(os_network_ops_t *osNetwork, DtlsKey_t *nceKey, const nce_auth_opti
     if (rc != NCE_SDK_SUCCESS) {
         return rc;
     }
-    for (attempt = 0; attempt < opts->attempts; attempt++) {
-        if (attempt > 0) {
-            nce_bootstrap_next_attempt(&b);
-        }
+    for (attempt = 1;; attempt++) { /* opts->attempts >= 1 */
         rc = exchange(osNetwork, &b, nceKey, opts);
         if (rc != NCE_SDK_SEND_ERROR && rc != NCE_SDK_RECEIVE_ERROR) {
             break; /* settled: credentials, or an answer that retrying will not change */
         }
+        if (attempt >= opts->attempts) {
+            break;
+        }
+        nce_bootstrap_next_attempt(&b);
     }
     (void)osNetwork->nce_os_udp_disconnect(osNetwork->os_socket);
     return rc;
