@@ -113,7 +113,8 @@ typedef struct DtlsKey {
 /* The Device Authenticator endpoint (plain CoAP; the bootstrap is not done over DTLS). */
 static const OSEndPoint_t NceOnboard = { NCE_SDK_BOOTSTRAP_HOST, NCE_SDK_BOOTSTRAP_PORT };
 
-/* Options of nce_auth(); a NULL options pointer means the configured defaults. */
+/* Options of nce_auth(); start from nce_auth_default_options(). A NULL pointer is
+ * rejected with NCE_SDK_ARGUMENT_ERROR (os_auth() is the call with the defaults). */
 typedef struct nce_auth_options {
     uint16_t message_id;       /* CoAP message ID of the first request */
     const uint8_t *token;      /* 0..8 token bytes (may be NULL when token_length is 0) */
