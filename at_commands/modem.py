@@ -22,6 +22,7 @@ from at_commands.errors import (
     AttachTimeoutError,
     AtTimeoutError,
     NoCoverageError,
+    PortError,
     RegistrationDeniedError,
     SimError,
     SmsError,
@@ -92,8 +93,6 @@ class Modem:
         channel = AtChannel.open(url, baudrate=baudrate, transcript=transcript)
         try:
             if not channel.sync():
-                from at_commands.errors import PortError
-
                 raise PortError(f"{url}: no answer to AT (is the modem powered and on this port?)")
             return cls(channel, dialect)
         except Exception:

@@ -34,8 +34,13 @@ async def sims_guard(request: Request) -> Principal:
     return principal
 
 
+def page_count(total: int, page_size: int) -> int:
+    """Pages needed for `total` items (at least one, as 1NCE reports for an empty list)."""
+    return max(1, -(-total // page_size))
+
+
 def paging_headers(page: int, page_size: int, total: int) -> dict[str, str]:
-    pages = max(1, -(-total // page_size))
+    pages = page_count(total, page_size)
     return {
         "X-Count-Per-Page": str(page_size),
         "X-Current-Page": str(page),

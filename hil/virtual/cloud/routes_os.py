@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from hil.virtual.network.store import SimRecord
 
 from .controller import ACTIVE, ARCHIVED, ActionConflictError, ActionNotFoundError, ActionRejectedError
-from .deps import bearer, parse_filter
+from .deps import bearer, page_count, parse_filter
 from .energy_saver import (
     TemplateConflictError,
     TemplateNotFoundError,
@@ -122,10 +122,6 @@ def device_view(sim: SimRecord) -> dict[str, Any]:
     return {"id": sim.iccid, "iccid": sim.iccid, "imsi1": sim.imsi, "ip": sim.ip_address}
 
 
-def _page_amount(total: int, page_size: int) -> int:
-    return max(1, -(-total // page_size))
-
-
 def _epoch_ms(value: str | None, name: str) -> int | None:
     if value is None:
         return None
@@ -158,7 +154,7 @@ async def list_devices(
         {
             "items": [device_view(s) for s in chosen],
             "page": page,
-            "pageAmount": _page_amount(len(sims), page_size),
+            "pageAmount": page_count(len(sims), page_size),
         }
     )
 
@@ -382,7 +378,7 @@ def _actions(request: Request, statuses: tuple[str, ...] | None, query: ActionQu
         page_size=query.page_size,
     )
     return JSONResponse(
-        {"items": items, "page": query.page, "pageAmount": _page_amount(total, query.page_size)}
+        {"items": items, "page": query.page, "pageAmount": page_count(total, query.page_size)}
     )
 
 
@@ -470,7 +466,7 @@ async def list_integrations(
     items = services_of(request).integrator.list()
     chosen = items[(page - 1) * pageSize : page * pageSize]
     listed = [{k: v for k, v in item.items() if k not in {"url", "headers", "error"}} for item in chosen]
-    return JSONResponse({"items": listed, "page": page, "pageAmount": _page_amount(len(items), pageSize)})
+    return JSONResponse({"items": listed, "page": page, "pageAmount": page_count(len(items), pageSize)})
 
 
 @router.get("/v1/integrate/clouds/eventTypes")
@@ -585,7 +581,7 @@ async def admin_logs(
 ) -> JSONResponse:
     filters = parse_filter(q, ("geofenceId", "category", "iccid", "type", "startDateTime", "endDateTime"))
     items, total = services_of(request).admin_log.page(page=page, page_size=pageSize, filters=filters)
-    return JSONResponse({"items": items, "page": page, "pageAmount": _page_amount(total, pageSize)})
+    return JSONResponse({"items": items, "page": page, "pageAmount": page_count(total, pageSize)})
 
 
 @router.post("/v1/agreements/1nceos", status_code=201)

@@ -24,7 +24,7 @@ from hil.virtual.network.metering import (
 from hil.virtual.network.sessions import SessionState
 from hil.virtual.network.store import SIM_FILTER_KEYS, SIM_SORT_KEYS, SimNotFoundError, SimRecord
 
-from .deps import paging_headers, parse_filter, parse_sort, sims_guard
+from .deps import page_count, paging_headers, parse_filter, parse_sort, sims_guard
 from .errors import ApiError
 from .services import Services, services_of
 
@@ -270,7 +270,7 @@ async def get_events(
     keys = parse_sort(sort, {"timestamp": "timestamp", "id": "id"})
     descending = keys[0][1] if keys else True  # newest first unless asked otherwise
     records, total = services.store.list_events(iccid, page=page, page_size=page_size, descending=descending)
-    pages = max(1, -(-total // page_size))
+    pages = page_count(total, page_size)
     return JSONResponse(
         {"events": [sim_event_view(record) for record in records], "totalEvents": total, "totalPages": pages},
         headers=paging_headers(page, page_size, total),
