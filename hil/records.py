@@ -67,6 +67,10 @@ class CheckRecord:
     steps: list[Step] = field(default_factory=list)
     started: float = field(default_factory=time.time)
     duration_s: float = 0.0
+    # Why it failed, for reports and retries (LAVA's lesson): "infra", "flash", "dut", "network"
+    # or "sim"; None while passing or not yet classified.
+    failure_class: str | None = None
+    transcript: str = ""  # the slice of the AT/console transcript this check produced, secrets redacted
 
     @property
     def passed(self) -> bool:

@@ -1,0 +1,1 @@
+"""Firmware-side helpers of the harness: the config block layout, images, QEMU runs."""
