@@ -77,8 +77,10 @@ class FirmwareConfig:
         if not 1 <= self.uplink_period_s <= 86400:
             raise ConfigBlockError(f"uplink_period_s: expected 1..86400, got {self.uplink_period_s}")
         if self.log_level >= len(LOG_LEVELS):
-            raise ConfigBlockError(f"log_level: expected 0..3 ({', '.join(LOG_LEVELS)}), got {self.log_level}")
-        if self.expected_iccid and not (self.expected_iccid.isdigit() and len(self.expected_iccid) in (19, 20)):
+            names = ", ".join(LOG_LEVELS)
+            raise ConfigBlockError(f"log_level: expected 0..3 ({names}), got {self.log_level}")
+        iccid = self.expected_iccid
+        if iccid and not (iccid.isdigit() and len(iccid) in (19, 20)):
             raise ConfigBlockError(f"expected_iccid: expected 19 or 20 digits, got {self.expected_iccid!r}")
 
     def to_json(self) -> dict[str, Any]:
@@ -95,7 +97,8 @@ class FirmwareConfig:
         if isinstance(values.get("log_level"), str):
             level = values["log_level"]
             if level not in LOG_LEVELS:
-                raise ConfigBlockError(f"{where}: log_level: expected one of {', '.join(LOG_LEVELS)}, got {level!r}")
+                names = ", ".join(LOG_LEVELS)
+                raise ConfigBlockError(f"{where}: log_level: expected one of {names}, got {level!r}")
             values["log_level"] = LOG_LEVELS.index(level)
         config = cls(**values)
         try:
@@ -137,7 +140,9 @@ def decode(block: bytes) -> FirmwareConfig:
     (stored_crc,) = struct.unpack_from("<I", block, BLOCK_SIZE - 4)
     actual_crc = zlib.crc32(block[: BLOCK_SIZE - 4])
     if stored_crc != actual_crc:
-        raise ConfigBlockError(f"config block: CRC {stored_crc:#010x} does not match the contents ({actual_crc:#010x})")
+        raise ConfigBlockError(
+            f"config block: CRC {stored_crc:#010x} does not match the contents ({actual_crc:#010x})"
+        )
     raw = _BODY.unpack_from(block, _HEADER.size)
     values: dict[str, Any] = {}
     for (name, code), value in zip(_LAYOUT, raw, strict=True):

@@ -1,0 +1,1 @@
+"""Flashers: put an image on a board (QEMU, pyOCD, west), each declaring what it can do."""
