@@ -8,7 +8,8 @@ from fastapi.responses import JSONResponse
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.responses import Response
 
-from . import routes_emulator, routes_oauth, routes_os, routes_sims, routes_sms
+from . import routes_emulator, routes_oauth, routes_orders, routes_os, routes_sims, routes_sms
+from .deps import authenticate
 from .errors import MAX_BODY_BYTES, ApiError, error_response, install_error_handlers
 from .services import Services
 
@@ -25,6 +26,23 @@ class _BodyLimit(BaseHTTPMiddleware):
         return await call_next(request)
 
 
+PUBLIC_PATHS = frozenset({API_PREFIX + "/oauth/token"})
+
+
+class _Authenticate(BaseHTTPMiddleware):
+    """Every 1NCE path but the token endpoint needs a bearer token, and that is checked before
+    routing: a caller without one learns 401, not which paths or methods exist (404/405)."""
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        path = request.url.path
+        if path.startswith(API_PREFIX + "/") and path not in PUBLIC_PATHS:
+            try:
+                authenticate(request)
+            except ApiError as exc:
+                return error_response(request, exc)
+        return await call_next(request)
+
+
 def create_app(services: Services) -> FastAPI:
     app = FastAPI(
         title="1NCE API emulator (nce-hil)",
@@ -35,10 +53,12 @@ def create_app(services: Services) -> FastAPI:
     app.state.services = services
     install_error_handlers(app)
     app.add_middleware(_BodyLimit)
+    app.add_middleware(_Authenticate)  # added last = runs first
     api = APIRouter(prefix=API_PREFIX)
     api.include_router(routes_oauth.router)
     api.include_router(routes_sms.router)
     api.include_router(routes_sims.router)
+    api.include_router(routes_orders.router)
     api.include_router(routes_os.router)
     app.include_router(api)
     app.include_router(routes_emulator.router)

@@ -4,21 +4,31 @@ from __future__ import annotations
 
 from fastapi import Request
 
-from .errors import ApiError
+from .errors import BEARER_CHALLENGE, ApiError
 from .ratelimit import retry_after_header
 from .services import services_of
 from .tokens import Principal, TokenError
 
 
-async def bearer(request: Request) -> Principal:
+def authenticate(request: Request) -> Principal:
+    """The principal of the request's bearer token; ApiError 401 (with its challenge) otherwise."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise ApiError(401, "Unauthorized: send 'Authorization: Bearer <token>' from POST /oauth/token")
+        raise ApiError(
+            401,
+            "Unauthorized: send 'Authorization: Bearer <token>' from POST /oauth/token",
+            headers={"WWW-Authenticate": BEARER_CHALLENGE},
+        )
     try:
         return services_of(request).issuer.verify(token.strip())
     except TokenError as exc:
-        raise ApiError(401, exc.message) from exc
+        challenge = f'{BEARER_CHALLENGE}, error="invalid_token"'
+        raise ApiError(401, exc.message, headers={"WWW-Authenticate": challenge}) from exc
+
+
+async def bearer(request: Request) -> Principal:
+    return authenticate(request)
 
 
 async def sims_guard(request: Request) -> Principal:

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from enum import StrEnum
 from typing import Any
 
@@ -17,6 +18,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 log = logging.getLogger(__name__)
 
@@ -55,11 +57,15 @@ class ApiFamily(StrEnum):
     OS = "os"
 
 
+MANAGEMENT_PREFIXES = ("/v1/sims", "/v1/orders", "/v1/products")  # sim.json, order.json, product.json
+BEARER_CHALLENGE = 'Bearer realm="1NCE API"'
+
+
 def family_for(path: str) -> ApiFamily:
     tail = path.removeprefix("/management-api")
     if tail.startswith("/oauth"):
         return ApiFamily.OAUTH
-    if tail.startswith("/v1/sims"):
+    if tail.startswith(MANAGEMENT_PREFIXES):
         return ApiFamily.SIMS
     return ApiFamily.OS
 
@@ -102,9 +108,27 @@ def error_body(family: ApiFamily, error: ApiError) -> dict[str, Any]:
 
 
 def error_response(request: Request, error: ApiError) -> JSONResponse:
+    headers = dict(error.headers or {})
+    if error.status == 401:  # RFC 9110: a 401 names the scheme that would be accepted
+        headers.setdefault("WWW-Authenticate", BEARER_CHALLENGE)
     return JSONResponse(
-        error_body(family_for(request.url.path), error), status_code=error.status, headers=error.headers
+        error_body(family_for(request.url.path), error), status_code=error.status, headers=headers
     )
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path (Starlette's own 405 names only one route's).
+
+    Read from the app's OpenAPI paths, the public list of what it serves, compiled once per app."""
+    table: list[tuple[re.Pattern[str], set[str]]] | None = getattr(request.app.state, "method_table", None)
+    if table is None:
+        table = [
+            (compile_path(path)[0], {method.upper() for method in operations})
+            for path, operations in request.app.openapi()["paths"].items()
+        ]
+        request.app.state.method_table = table
+    path = request.url.path
+    return sorted({method for pattern, methods in table if pattern.match(path) for method in methods})
 
 
 def _validation_message(exc: RequestValidationError) -> tuple[str, str]:
@@ -133,10 +157,16 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        message = {404: f"No route for {request.url.path}", 405: f"{request.method} is not allowed here"}.get(
-            exc.status_code, str(exc.detail)
-        )
-        return error_response(request, ApiError(exc.status_code, message))
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            allowed = allowed_methods(request)
+            headers["Allow"] = ", ".join(allowed)
+            message = f"{request.method} is not allowed here; allowed: {', '.join(allowed)}"
+        elif exc.status_code == 404:
+            message = f"No route for {request.url.path}"
+        else:
+            message = str(exc.detail)
+        return error_response(request, ApiError(exc.status_code, message, headers=headers or None))
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

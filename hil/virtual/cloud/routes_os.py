@@ -12,10 +12,11 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from hil.virtual.network.store import SimRecord
 
+from .bodies import ApiBody, StrictBody
 from .controller import ACTIVE, ARCHIVED, ActionConflictError, ActionNotFoundError, ActionRejectedError
 from .deps import bearer, page_count, parse_filter
 from .energy_saver import (
@@ -41,43 +42,39 @@ Protocol = Literal["UDP", "COAP"]
 EventName = Literal["TELEMETRY_DATA", "LIFECYCLE", "ERROR", "GEOFENCE", "LOCATION"]
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class TemplateCreate(Strict):
+class TemplateCreate(StrictBody):
     name: str = Field(min_length=1, max_length=64)
     template: str = Field(min_length=1)
     protocolFilter: list[Protocol] = Field(min_length=1)  # noqa: N815 - API field names
     status: Literal["ACTIVE", "INACTIVE"] = "ACTIVE"
 
 
-class TemplatePatch(Strict):
+class TemplatePatch(StrictBody):
     name: str | None = Field(default=None, min_length=1, max_length=64)
     template: str | None = Field(default=None, min_length=1)
     protocolFilter: list[Protocol] | None = Field(default=None, min_length=1)  # noqa: N815
     status: Literal["ACTIVE", "INACTIVE"] | None = None
 
 
-class TemplateTest(Strict):
+class TemplateTest(StrictBody):
     template: str = Field(min_length=1)
     payload: str = Field(min_length=1)
 
 
-class PskBody(Strict):
+class PskBody(StrictBody):
     secretKey: str = Field(min_length=8, max_length=256, repr=False)  # noqa: N815
     protocol: Literal["COAP", "LWM2M"]
     format: Literal["STRING", "HEX"] = "STRING"
 
 
-class UdpAction(Strict):
+class UdpAction(StrictBody):
     payload: str
     payloadType: Literal["STRING", "BASE64"]  # noqa: N815
     port: int = Field(ge=1, le=65535)
     requestMode: Literal["SEND_NOW", "SEND_WHEN_ACTIVE"] = "SEND_NOW"  # noqa: N815
 
 
-class CoapAction(Strict):
+class CoapAction(StrictBody):
     payload: str | None = None
     payloadType: Literal["STRING", "BASE64"] = "STRING"  # noqa: N815
     port: int = Field(ge=1, le=65535)
@@ -87,12 +84,12 @@ class CoapAction(Strict):
     sendAttempts: int = Field(default=1, ge=1, le=5)  # noqa: N815
 
 
-class EventTypeRef(Strict):
+class EventTypeRef(ApiBody):  # the item schema allows more properties
     type: EventName
     version: str | None = None
 
 
-class WebhookCreate(Strict):
+class WebhookCreate(StrictBody):
     name: str = Field(min_length=1, max_length=128)
     url: str
     headers: dict[str, str]
@@ -100,14 +97,14 @@ class WebhookCreate(Strict):
     jsonPayloadEnabled: bool = False  # noqa: N815
 
 
-class WebhookPatch(Strict):
+class WebhookPatch(StrictBody):
     url: str | None = None
     headers: dict[str, str] | None = None
     eventTypes: list[EventTypeRef] | None = Field(default=None, min_length=1)  # noqa: N815
     jsonPayloadEnabled: bool | None = None  # noqa: N815
 
 
-class Agreements(BaseModel):
+class Agreements(ApiBody):
     accepted: bool
 
 
@@ -251,7 +248,7 @@ async def create_template(request: Request, body: TemplateCreate) -> JSONRespons
             body.name, body.template, list(body.protocolFilter), body.status
         )
     except TemplateRejectedError as exc:
-        raise ApiError(400, str(exc)) from exc
+        raise ApiError(422, str(exc)) from exc  # create-optimizer-template documents 422
     except TemplateConflictError as exc:
         raise ApiError(409, str(exc)) from exc
     return JSONResponse(template.as_api(), status_code=201)
@@ -264,7 +261,7 @@ async def patch_template(template_id: str, request: Request, body: TemplatePatch
     except TemplateNotFoundError as exc:
         raise ApiError(404, str(exc)) from exc
     except TemplateRejectedError as exc:
-        raise ApiError(400, str(exc)) from exc
+        raise ApiError(422, str(exc)) from exc  # update-optimizer-template documents 422
     except TemplateConflictError as exc:
         raise ApiError(409, str(exc)) from exc
     return JSONResponse(template.as_api())

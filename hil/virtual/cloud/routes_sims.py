@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import ipaddress
 from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict
+from pydantic import Field
 
 from hil.virtual.network.clock import iso_z
 from hil.virtual.network.events import sim_event_view
-from hil.virtual.network.limits import MonthlyLimits, load_limits, save_limits
+from hil.virtual.network.limits import (
+    DATA_LIMIT_OPTIONS_MB,
+    SMS_LIMIT_OPTIONS,
+    MonthlyLimits,
+    load_limits,
+    save_limits,
+)
 from hil.virtual.network.metering import (
     QUOTA_DESCRIPTIONS,
     QuotaLevel,
@@ -24,20 +30,23 @@ from hil.virtual.network.metering import (
 from hil.virtual.network.sessions import SessionState
 from hil.virtual.network.store import SIM_FILTER_KEYS, SIM_SORT_KEYS, SimNotFoundError, SimRecord
 
+from .bodies import ApiBody
 from .deps import page_count, paging_headers, parse_filter, parse_sort, sims_guard
 from .errors import ApiError
+from .orders import PRODUCTS, SIM_PRODUCT_ID, TOP_UP_PRODUCT_ID
 from .services import Services, services_of
 
 router = APIRouter(dependencies=[Depends(sims_guard)])
 
 MAX_USAGE_DAYS = 183  # "limited to the last 6 months"
 PAYMENT_METHODS = {"banktransfer", "creditcard", "monthlyinvoice", "boleto"}
+EXTENSION_PAYMENT_METHODS = {"banktransfer", "creditcard", "boleto"}
+LIMIT_SERVICES = {"data": ("data", DATA_LIMIT_OPTIONS_MB, "MB"), "smsMT": ("smsMt", SMS_LIMIT_OPTIONS, "SMS")}
+LIMIT_SERVICES["smsMO"] = ("smsMo", SMS_LIMIT_OPTIONS, "SMS")
 
 
-class SimUpdate(BaseModel):
+class SimUpdate(ApiBody):
     """Values_for_a_SIM_update."""
-
-    model_config = ConfigDict(extra="ignore")
 
     iccid: str
     status: Literal["Enabled", "Disabled"]
@@ -45,12 +54,33 @@ class SimUpdate(BaseModel):
     imei_lock: bool | None = None
 
 
-class LimitsUpdate(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+class LimitsUpdate(ApiBody):
+    """SetLimitsRequest."""
 
     dataLimitId: int | None = None  # noqa: N815 - the API's field names
     smsMtLimitId: int | None = None  # noqa: N815
     smsMoLimitId: int | None = None  # noqa: N815
+
+
+class IccidRange(ApiBody):
+    from_: str | None = Field(default=None, alias="from")
+    to: str | None = None
+
+
+class SimTransfer(ApiBody):
+    target_organisation: int | None = None
+    iccid_ranges: list[IccidRange] = Field(default_factory=list)
+    iccids: list[str] = Field(default_factory=list)
+
+
+class AutoTopUp(ApiBody):
+    enabled: bool | None = None
+    iccids: list[str] = Field(default_factory=list)
+
+
+class Extension(ApiBody):
+    iccids: list[str] = Field(default_factory=list)
+    productId: int | None = None  # noqa: N815
 
 
 def _quota_status(level: QuotaLevel, threshold: str | None, exceeded: str | None) -> dict[str, Any]:
@@ -140,6 +170,108 @@ async def set_limits(request: Request, body: LimitsUpdate) -> Response:
         save_limits(store, wanted)
     except ValueError as exc:
         raise ApiError(400, str(exc), error_code="BodyValidationError") from exc
+    return Response(status_code=201)
+
+
+@router.get("/v1/sims/{service}/limits")
+async def selectable_limits(service: str, request: Request) -> JSONResponse:
+    """The choices for one service, in the Values_for_Limits shape sim.json documents for this call:
+    the service's key holds the first choice, `options` (an addition) every choice."""
+    if service not in LIMIT_SERVICES:
+        raise ApiError(
+            404, f"no limits for service {service!r}; one of {sorted(LIMIT_SERVICES)}", error_code="NotFound"
+        )
+    key, options, unit = LIMIT_SERVICES[service]
+    choices = [{"id": i, "limit": str(value), "unit": unit} for i, value in sorted(options.items())]
+    return JSONResponse({key: choices[0], "options": choices})
+
+
+def _payment_method(value: str | None, allowed: set[str]) -> str:
+    if value is None:
+        return "banktransfer"
+    if value not in allowed:
+        raise ApiError(400, "Payment method used is not valid.", error_code="ParameterValidationError")
+    return value
+
+
+def _known_sims(services: Services, iccids: list[str], what: str) -> list[str]:
+    """The listed ICCIDs, once each; 400 for none, 404 naming the unknown (nothing is changed)."""
+    unique = list(dict.fromkeys(iccids))
+    if not unique:
+        raise ApiError(400, f"{what}: list at least one ICCID", error_code="BodyValidationError")
+    unknown = [iccid for iccid in unique if services.store.find_sim(iccid) is None]
+    if unknown:
+        raise ApiError(404, f"SIM(s) not found: {', '.join(unknown[:10])}", error_code="SimNotFound")
+    return unique
+
+
+def _order_location(request: Request, number: int) -> dict[str, str]:
+    return {"Location": f"{str(request.base_url).rstrip('/')}/management-api/v1/orders/{number}"}
+
+
+@router.post("/v1/sims/topup", status_code=201)
+async def top_up_many(
+    request: Request, iccids: Annotated[list[str], Body()], payment_method: str | None = None
+) -> Response:
+    services = services_of(request)
+    method = _payment_method(payment_method, PAYMENT_METHODS)
+    chosen = _known_sims(services, iccids, "top-up")
+    for iccid in chosen:
+        services.core.top_up(iccid)
+    order = services.orders.record("BULK_TOPUP", chosen, TOP_UP_PRODUCT_ID, method)
+    return Response(status_code=201, headers=_order_location(request, order.number))
+
+
+@router.post("/v1/sims/autoTopup", status_code=201)
+async def auto_top_up(request: Request, body: AutoTopUp) -> Response:
+    services = services_of(request)
+    if body.enabled is None:
+        raise ApiError(400, "auto top-up: say 'enabled': true or false", error_code="BodyValidationError")
+    for iccid in _known_sims(services, body.iccids, "auto top-up"):
+        services.core.set_auto_top_up(iccid, body.enabled)
+    return Response(status_code=201)
+
+
+@router.post("/v1/sims/extension", status_code=201)
+async def extend(request: Request, body: Extension, payment_method: str | None = None) -> Response:
+    services = services_of(request)
+    _payment_method(payment_method, EXTENSION_PAYMENT_METHODS)
+    if body.productId is not None and body.productId != SIM_PRODUCT_ID:
+        known = [p["id"] for p in PRODUCTS]
+        raise ApiError(
+            422,
+            f"productId {body.productId} is not a SIM product (products: {known}; SIMs: {SIM_PRODUCT_ID})",
+            error_code="UnprocessableEntity",
+        )
+    for iccid in _known_sims(services, body.iccids, "extension"):
+        services.core.extend(iccid)
+    return Response(status_code=201)
+
+
+@router.post("/v1/sims/simTransfer", status_code=201)
+async def transfer(request: Request, body: SimTransfer) -> Response:
+    services = services_of(request)
+    own = services.organisation_id
+    if body.target_organisation is None or str(body.target_organisation) == own:
+        raise ApiError(
+            400,
+            f"target_organisation: name the organisation to move the SIMs to (not this one, {own})",
+            error_code="BodyValidationError",
+        )
+    chosen = list(body.iccids)
+    for number, span in enumerate(body.iccid_ranges):
+        if span.from_ is None or span.to is None or span.from_ > span.to:
+            raise ApiError(
+                400, f"iccid_ranges[{number}]: needs 'from' <= 'to'", error_code="BodyValidationError"
+            )
+        inside = [sim.iccid for sim in services.store.all_sims() if span.from_ <= sim.iccid <= span.to]
+        if not inside:
+            raise ApiError(
+                404, f"iccid_ranges[{number}]: no SIM of this organisation", error_code="SimNotFound"
+            )
+        chosen += sorted(inside)
+    for iccid in _known_sims(services, chosen, "SIM transfer"):
+        services.core.transfer_out(iccid)
     return Response(status_code=201)
 
 
@@ -371,9 +503,7 @@ async def get_sms_quota(iccid: str, request: Request) -> JSONResponse:
 async def top_up(iccid: str, request: Request, payment_method: str | None = None) -> Response:
     services = services_of(request)
     find_sim(services, iccid)
-    if payment_method is not None and payment_method not in PAYMENT_METHODS:
-        raise ApiError(400, "Payment method used is not valid.", error_code="ParameterValidationError")
+    method = _payment_method(payment_method, PAYMENT_METHODS)
     services.core.top_up(iccid)
-    order = int(services.clock.time()) % 10_000_000
-    base = str(request.base_url).rstrip("/")
-    return Response(status_code=201, headers={"Location": f"{base}/management-api/v1/orders/{order}"})
+    order = services.orders.record("TOPUP", [iccid], TOP_UP_PRODUCT_ID, method)
+    return Response(status_code=201, headers=_order_location(request, order.number))

@@ -7,11 +7,12 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from hil.virtual.network.sms import STATUS_DESCRIPTIONS, SmsSubmitError
 from hil.virtual.network.store import SmsRecord
 
+from .bodies import ApiBody
 from .deps import paging_headers, parse_sort, sims_guard
 from .errors import ApiError
 from .routes_sims import find_sim
@@ -22,14 +23,14 @@ router = APIRouter(dependencies=[Depends(sims_guard)])
 SMS_TYPE_IDS = {"MT": 1, "MO": 2}
 
 
-class SourceAddressType(BaseModel):
-    id: int
+class SourceAddressType(ApiBody):
+    """Source_Address_Type: `id` is a number (145, 161 or 208), and optional."""
+
+    id: float | None = None
 
 
-class SmsMessage(BaseModel):
+class SmsMessage(ApiBody):
     """SMSMessage of sim.json."""
-
-    model_config = ConfigDict(extra="ignore")
 
     source_address: str = Field(default="1NCE", max_length=20)
     payload: str = Field(min_length=1)
@@ -86,11 +87,12 @@ async def send_sms(iccid: str, request: Request, message: SmsMessage) -> Respons
     find_sim(services, iccid)
     if message.dcs not in (0, 4, 8):
         raise ApiError(400, f"dcs must be 0, 4 or 8, got {message.dcs}", error_code="BodyValidationError")
-    address_type = message.source_address_type.id if message.source_address_type else None
-    if address_type not in (None, 145, 161, 208):
+    given = message.source_address_type.id if message.source_address_type else None
+    if given not in (None, 145, 161, 208):
         raise ApiError(
             400, "source_address_type.id must be 145, 161 or 208", error_code="BodyValidationError"
         )
+    address_type = None if given is None else int(given)
     expiry = None
     if message.expiry_date:
         try:

@@ -26,6 +26,7 @@ from .forwarder import DataStreamer, SmsForwarder
 from .history import HistoryStore
 from .http_delivery import HttpDeliverer
 from .ingest import UplinkPipeline
+from .orders import TOP_UP_PRODUCT_ID, OrderBook
 from .ratelimit import RateLimiter
 from .tokens import TokenIssuer
 from .webhooks import CloudIntegrator
@@ -51,6 +52,7 @@ class Services:
     streamer: DataStreamer
     pipeline: UplinkPipeline
     controller: DeviceController
+    orders: OrderBook
     deliverers: list[HttpDeliverer] = field(default_factory=list)
     endpoints: dict[str, Any] = field(default_factory=dict)
     coap: Any = None  # CoapServer, set when it runs
@@ -75,6 +77,8 @@ def build_services(inventory: Inventory, config: EmulatorConfig, db_path: Path) 
     scale = config.time_scale
     core = CoreNetwork(store, events, clock, sms_policy=SmsPolicy().scaled(scale))
     admin_log = AdminLog(db, clock, org.id)
+    orders = OrderBook(db, clock)
+    core.on_auto_top_up.append(lambda iccid: _auto_top_up_order(orders, iccid))
     history = HistoryStore(db, clock)
     energy = EnergySaver(db)
     authenticator = Authenticator(db, clock, config.psk_rotation_seconds)
@@ -132,10 +136,15 @@ def build_services(inventory: Inventory, config: EmulatorConfig, db_path: Path) 
         streamer=streamer,
         pipeline=pipeline,
         controller=controller,
+        orders=orders,
         deliverers=[webhook_http, forwarder_http],
     )
     services_ref["s"] = services
     return services
+
+
+def _auto_top_up_order(orders: OrderBook, iccid: str) -> None:
+    orders.record("TOPUP", [iccid], TOP_UP_PRODUCT_ID, "banktransfer")
 
 
 def _accepted(services_ref: dict[str, Services]) -> bool:

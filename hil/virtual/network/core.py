@@ -7,6 +7,8 @@ Decisions, as 1NCE makes them:
 * a SIM with IMEI lock attached from another IMEI is denied (EMM cause #6 "Illegal ME");
 * an unknown IMSI is denied (EMM cause #2 "IMSI unknown in HSS");
 * a PDP context needs APN iot.1nce.net (ESM #27 otherwise) and IPv4 (ESM #50 for IPv6-only);
+* a SIM with auto top-up enabled gets a top-up (+500 MB, +250 SMS) the moment its data quota is
+  used up, and stays connected;
 * a SIM whose data quota or monthly data limit is used up gets its PDP context torn down and new
   ones rejected (ESM #8 "operator determined barring") with 1NCE's text "PDP Context Request
   rejected, because endpoint is currently blocked due to exceeded traffic limit".
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from at_commands.sim import luhn_check_digit
@@ -28,7 +31,7 @@ from .limits import MonthlyLimits, load_limits
 from .metering import QuotaLevel, data_quota, mb
 from .sessions import SessionState, SessionTable, normalize_rat
 from .sms import SmsPolicy, SmsRouter
-from .store import NetworkStore, SimRecord
+from .store import QUOTA_VALIDITY, NetworkStore, SimRecord
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +84,7 @@ class CoreNetwork:
         self.msc_number = "491600190000"
         self.sgsn_ip = "10.255.0.1"  # never a traffic target: only shown in status records
         self._links: dict[str, ModemLink] = {}
+        self.on_auto_top_up: list[Callable[[str], None]] = []  # called with the ICCID after one
 
     # --- links ------------------------------------------------------------------------------
     def bind(self, iccid: str, link: ModemLink) -> None:
@@ -216,6 +220,10 @@ class CoreNetwork:
             self.events.emit(
                 sim, EventType.DATA_QUOTA_USED_UP, "Data quota used up", severity=2, source=1, alert=True
             )
+            if sim.extra.get("auto_top_up"):
+                sim = self.top_up(iccid)
+                for listener in self.on_auto_top_up:
+                    listener(iccid)
         blocked = self.data_blocked(sim)
         if blocked and not was_blocked:
             self.events.emit(sim, EventType.ENDPOINT_BLOCKED, BLOCKED_TEXT, severity=2, source=1, alert=True)
@@ -251,6 +259,35 @@ class CoreNetwork:
         else:
             self.events.emit(sim, EventType.SIM_ACTIVATION, "SIM activated", source=2)
         return sim
+
+    def set_auto_top_up(self, iccid: str, enabled: bool) -> SimRecord:
+        sim = self.store.sim(iccid)
+        return self.store.update_sim(iccid, extra={**sim.extra, "auto_top_up": enabled})
+
+    def extend(self, iccid: str, data_mb: float = 500.0, sms: int = 250) -> SimRecord:
+        """1NCE's SIM extension: a new activation period and a renewed quota (500 MB, 250 SMS left)."""
+        sim = self.store.sim(iccid)
+        now = self.clock.now()
+        return self.store.update_sim(
+            iccid,
+            data_quota_mb=sim.data_used_bytes / 1_000_000 + data_mb,
+            sms_quota=sim.sms_used + sms,
+            last_volume_added_mb=data_mb,
+            last_sms_added=sms,
+            quota_change_date=now.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+            quota_expiry=(now + QUOTA_VALIDITY).strftime("%Y-%m-%dT00:00:00.000Z"),
+            data_threshold_date=None,
+            data_exceeded_date=None,
+            sms_threshold_date=None,
+            sms_exceeded_date=None,
+        )
+
+    def transfer_out(self, iccid: str) -> None:
+        """The SIM moves to another customer: offline, and gone from this organisation."""
+        if self.sessions.get(iccid).state != SessionState.OFFLINE:
+            self._drop_session(iccid, "SIM transferred")
+            self.push(iccid, {"push": "detach", "reason": "SIM transferred to another customer"})
+        self.store.remove_sim(iccid)
 
     def top_up(self, iccid: str, data_mb: float = 500.0, sms: int = 250) -> SimRecord:
         """+500 MB +250 SMS, as 1NCE's top-up; clears the exhausted state."""

@@ -125,6 +125,7 @@ class SmsRecord:
 _SIM_FIELDS = {f.name for f in fields(SimRecord)}
 _SMS_FIELDS = {f.name for f in fields(SmsRecord)}
 
+_TRANSFERRED = "transferred_iccids"
 SIM_SORT_KEYS = {"imei": "imei", "ip_address": "ip_int", "iccid": "iccid"}
 SIM_FILTER_KEYS = ("imei", "ip_address")
 
@@ -152,9 +153,10 @@ class NetworkStore:
     def import_inventory(self, inventory: Inventory) -> int:
         """Insert SIMs the database does not hold yet; returns how many were added."""
         added = 0
+        transferred = set(self.setting(_TRANSFERRED, []))  # a kept database remembers transfers
         with self._lock, self.db.transaction() as connection:
             for spec in inventory.sims:
-                if spec.iccid in self._by_iccid:
+                if spec.iccid in self._by_iccid or spec.iccid in transferred:
                     continue
                 record = self._record_from_spec(spec)
                 connection.execute(
@@ -225,6 +227,21 @@ class NetworkStore:
             self._cache(updated)
             return updated
 
+    def remove_sim(self, iccid: str) -> None:
+        """The SIM leaves the organisation (a transfer); its SMS, usage and events go with it."""
+        with self._lock, self.db.transaction() as connection:
+            record = self.sim(iccid)
+            for table in ("sims", "usage_daily", "sms", "events"):
+                connection.execute(f"DELETE FROM {table} WHERE iccid = ?", (iccid,))
+            gone = sorted({*self.setting(_TRANSFERRED, []), iccid})
+            connection.execute(
+                "INSERT INTO settings (name, value) VALUES (?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                (_TRANSFERRED, json.dumps(gone)),
+            )
+            del self._by_iccid[iccid]
+            self._by_ip.pop(record.ip_address, None)
+
     def list_sims(
         self, *, page: int, page_size: int, filters: dict[str, str], sort: list[tuple[str, bool]]
     ) -> tuple[list[SimRecord], int]:
@@ -241,9 +258,12 @@ class NetworkStore:
         order = ", ".join(f"{SIM_SORT_KEYS[key]} {'DESC' if desc else 'ASC'}" for key, desc in sort)
         order_clause = f"ORDER BY {order + ', ' if order else ''}iccid ASC"
         total = int(self.db.scalar(f"SELECT COUNT(*) FROM sims {clause}", parameters))
+        offset = page_offset(page, page_size, total)
+        if offset is None:
+            return [], total
         rows = self.db.query(
             f"SELECT iccid FROM sims {clause} {order_clause} LIMIT ? OFFSET ?",
-            [*parameters, page_size, (page - 1) * page_size],
+            [*parameters, page_size, offset],
         )
         return [self._by_iccid[row["iccid"]] for row in rows], total
 
@@ -303,6 +323,8 @@ class NetworkStore:
         return updated
 
     def sms_by_id(self, sms_id: int) -> SmsRecord | None:
+        if not 0 < sms_id < 2**63:  # no such row, and beyond what SQLite can be asked about
+            return None
         rows = self.db.query("SELECT id, data FROM sms WHERE id = ?", (sms_id,))
         return _sms_from_row(rows[0]) if rows else None
 
@@ -310,10 +332,13 @@ class NetworkStore:
         self, iccid: str, *, page: int, page_size: int, descending: bool
     ) -> tuple[list[SmsRecord], int]:
         total = int(self.db.scalar("SELECT COUNT(*) FROM sms WHERE iccid = ?", (iccid,)))
+        offset = page_offset(page, page_size, total)
+        if offset is None:
+            return [], total
         rows = self.db.query(
             f"SELECT id, data FROM sms WHERE iccid = ? ORDER BY id {'DESC' if descending else 'ASC'} "
             "LIMIT ? OFFSET ?",
-            (iccid, page_size, (page - 1) * page_size),
+            (iccid, page_size, offset),
         )
         return [_sms_from_row(row) for row in rows], total
 
@@ -336,10 +361,13 @@ class NetworkStore:
         self, iccid: str, *, page: int, page_size: int, descending: bool
     ) -> tuple[list[dict[str, Any]], int]:
         total = int(self.db.scalar("SELECT COUNT(*) FROM events WHERE iccid = ?", (iccid,)))
+        offset = page_offset(page, page_size, total)
+        if offset is None:
+            return [], total
         rows = self.db.query(
             f"SELECT record FROM events WHERE iccid = ? ORDER BY id {'DESC' if descending else 'ASC'} "
             "LIMIT ? OFFSET ?",
-            (iccid, page_size, (page - 1) * page_size),
+            (iccid, page_size, offset),
         )
         return [json.loads(row["record"]) for row in rows], total
 
@@ -354,6 +382,13 @@ class NetworkStore:
             "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
             (name, json.dumps(value)),
         )
+
+
+def page_offset(page: int, page_size: int, total: int) -> int | None:
+    """Rows to skip for a 1-based page, or None for a page past the last row: such a page is empty,
+    and SQLite is never asked for an offset (page numbers are unbounded; its integers are not)."""
+    offset = (page - 1) * page_size
+    return offset if offset < total else None
 
 
 def _sms_from_row(row: Any) -> SmsRecord:
