@@ -34,6 +34,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nce_app_config.h"
 #include "nce_config.h"
 #include "nce_modem.h"
 
@@ -114,7 +115,8 @@ typedef struct nce_app {
     nce_app_stage_t stage;
     uint8_t stage_failures;     /* failures at the current stage before escalating */
     uint32_t backoff_ms;        /* the last back-off delay */
-    uint32_t attempts;          /* recovery attempts since the last success */
+    uint32_t attempts;          /* recovery attempts since the last good uplink round */
+    uint8_t uplink_failures;    /* consecutive failed uplink rounds */
     nce_modem_identity_t identity;
     nce_modem_registration_t registration;
     char ip[16];
@@ -123,6 +125,7 @@ typedef struct nce_app {
     uint8_t bootstrapped;
     uint8_t pending_uplink;     /* an SMS changed the config: send the next round now */
     uint32_t boot_ms;
+    uint32_t last_round_ms;
     uint32_t next_uplink_ms;
     uint32_t uplinks_udp;
     uint32_t uplinks_coap;
@@ -132,14 +135,6 @@ typedef struct nce_app {
 
 /* Read the config block (nce_platform_config_block), log "boot", bind the link. */
 void nce_app_init(nce_app_t *app, const nce_link_t *link);
-
-/* Parse and check a raw config block; returns 0 and fills out, or a negative reason:
- * -1 absent (erased), -2 magic, -3 version, -4 size, -5 crc, -6 text not terminated, -7 value. */
-int nce_app_config_parse(const uint8_t *block, nce_config_t *out);
-/* The compiled-in defaults (the same as hil/firmware/config_block.py's FirmwareConfig()). */
-void nce_app_config_defaults(nce_config_t *out);
-/* The CRC-32 (IEEE 802.3, zlib's) of data. */
-uint32_t nce_app_crc32(const uint8_t *data, size_t len);
 
 /* Bring the link up from wherever it is (boot or a recovery stage) until connected; waits the
  * back-off between failed attempts. Returns 0 when connected. Returns 1 without connecting only
