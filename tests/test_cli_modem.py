@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -18,8 +19,10 @@ ROOT = Path(__file__).resolve().parents[1]
 HIL = [sys.executable, "-m", "hil.cli.main"]
 
 
-def hil(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*HIL, *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+def hil(
+    *args: str, timeout: float = 60, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*HIL, *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout, env=env)
 
 
 @pytest.fixture
@@ -36,6 +39,36 @@ def test_info_json(simulated: tuple[ModemSimulator, str]) -> None:
     assert info["dialect"] == "sim7080"
     assert info["iccid"] == normalize_iccid(sim.identity["iccid"]).api
     assert info["imsi"] == sim.identity["imsi"]
+
+
+def test_group_options_work_after_the_subcommand_too(simulated: tuple[ModemSimulator, str]) -> None:
+    sim, port = simulated
+    # What `hil modem attach --help` shows, typed in that order.
+    attached = hil("modem", "attach", "--port", port, "--json", "--timeout", "10")
+    assert attached.returncode == 0, attached.stderr
+    assert json.loads(attached.stdout)["registration"]["stat"] == 5
+    help_text = hil("modem", "attach", "--help").stdout
+    assert "--port URL" in help_text and "--dialect" in help_text and "--json" in help_text
+    # Nested groups too, and --dialect is checked there as at the group.
+    sent = hil(
+        "modem", "sms", "send", "+4917012345678", "hi", "--port", port, "--dialect", "sim7080", "--json"
+    )
+    assert sent.returncode == 0, sent.stderr
+    assert json.loads(sent.stdout)["parts"] == 1
+    bad = hil("modem", "info", "--port", port, "--dialect", "bg99")
+    assert bad.returncode == 2 and "Invalid value for '--dialect'" in bad.stderr
+    # The one nearer the end wins: after the subcommand over before it, over HIL_MODEM_PORT.
+    env = {**os.environ, "HIL_MODEM_PORT": "/dev/nonexistent-modem"}
+    later = hil("modem", "--port", "/dev/nonexistent-modem", "--json", "info", "--port", port)
+    assert later.returncode == 0 and json.loads(later.stdout)["imsi"] == sim.identity["imsi"]
+    over_env = hil("modem", "info", "--json", "--port", port, env=env)
+    assert over_env.returncode == 0, over_env.stderr
+    from_env = hil("modem", "signal", "--json", env={**os.environ, "HIL_MODEM_PORT": port})
+    assert from_env.returncode == 0 and json.loads(from_env.stdout)["rssi_dbm"] == -71
+    wrong_env = hil("modem", "info", env=env)
+    assert wrong_env.returncode == 1 and "cannot open modem port" in wrong_env.stderr
+    plain = hil("modem", "--json", "info", "--port", port)  # --json before, --port after
+    assert plain.returncode == 0 and json.loads(plain.stdout)["dialect"] == "sim7080"
 
 
 def test_attach_then_signal_and_udp(simulated: tuple[ModemSimulator, str]) -> None:

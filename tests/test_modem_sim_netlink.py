@@ -16,7 +16,12 @@ from hil.virtual import netlink
 from hil.virtual.modem_sim import ModemSimulator
 from hil.virtual.modem_sim.probe import PortProbe
 
-FAST: dict[str, Any] = {"modem": {"boot_s": 1.0}, "network": {"registration_delay_s": 1.0}}
+# The scenario names its SIM (a modem without one would claim a SIM: tests/test_modem_sim_claim.py).
+FAST: dict[str, Any] = {
+    "sim": {"iccid": "89882280666027595044", "imsi": "901405100000001"},
+    "modem": {"boot_s": 1.0},
+    "network": {"registration_delay_s": 1.0},
+}
 
 
 class Network(socketserver.ThreadingTCPServer):

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
-from rich.console import Console
 from rich.table import Table
 
+from hil.cli.output import print_table
 from hil.cloud.client import CloudApiError, CloudClient
 from hil.cloud.config import ConfigError, load_settings
 
@@ -162,7 +162,7 @@ def _emit(data: Any, as_json: bool, table: Callable[[], Table] | None = None) ->
     if as_json or table is None:
         click.echo(json.dumps(data, indent=None if as_json else 2, default=str))
         return
-    Console().print(table())
+    print_table(table())
 
 
 @cloud.command()

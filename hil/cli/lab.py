@@ -8,7 +8,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from at_commands.dialects.profiles import DIALECT_NAMES
-from hil.cli.output import EXIT_FAILURE, EXIT_OK, emit_json, stderr, stdout
+from hil.cli.output import EXIT_FAILURE, EXIT_OK, emit_json, print_table, stderr, stdout
 from hil.lab.virtual import run_virtual_lab
 from hil.records import CheckRecord
 
@@ -70,7 +70,7 @@ def lab(dialects: tuple[str, ...], transport: str, time_scale: float, as_json: b
 
         records = run_virtual_lab(chosen, transport=transport, time_scale=time_scale, on_done=done)
     if not as_json:
-        stdout.print(_table(records))
+        print_table(_table(records))
         for record in records:
             _explain(record, verbose)
         passed = sum(r.passed for r in records)

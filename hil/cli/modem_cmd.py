@@ -15,6 +15,7 @@ from at_commands.dialects.registry import CHOICES
 from at_commands.errors import AtError
 from at_commands.modem import Modem
 from hil.cli.output import emit_json, fail, stderr, stdout
+from hil.cli.shared_options import SharedOption, SharedOptionsGroup
 
 T = TypeVar("T")
 
@@ -41,10 +42,11 @@ def _show(value: Any, as_json: bool) -> None:
         )
 
 
-@click.group()
+@click.group(cls=SharedOptionsGroup)
 @click.option(
     "--port",
     "port_url",
+    cls=SharedOption,
     envvar="HIL_MODEM_PORT",
     metavar="URL",
     help="Modem port as a pyserial URL (/dev/ttyUSB2, /dev/pts/7, socket://127.0.0.1:5000); "
@@ -52,28 +54,32 @@ def _show(value: Any, as_json: bool) -> None:
 )
 @click.option(
     "--dialect",
+    cls=SharedOption,
     type=click.Choice(CHOICES),
     default="auto",
     show_default=True,
     help="Module dialect; auto asks the module (AT+CGMM).",
 )
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--json", "as_json", cls=SharedOption, is_flag=True, help="Machine-readable output.")
 @click.pass_context
 def modem(ctx: click.Context, port_url: str | None, dialect: str, as_json: bool) -> None:
-    """Drive a modem: info, attach, signal, SMS and UDP, on real hardware or the virtual lab."""
-    ctx.obj = {"port": port_url, "dialect": dialect, "json": as_json}
+    """Drive a modem: info, attach, signal, SMS and UDP, on real hardware or the virtual lab.
+
+    --port, --dialect and --json go before or after the subcommand
+    (`hil modem attach --port URL --json`)."""
+    ctx.obj = {"port_url": port_url, "dialect": dialect, "as_json": as_json}
 
 
 @contextmanager
 def _opened(ctx: click.Context) -> Iterator[Modem]:
-    if not ctx.obj["port"]:
+    if not ctx.obj["port_url"]:
         fail(
             "no modem port given",
             hint="pass --port URL (e.g. --port /dev/ttyUSB2) or set HIL_MODEM_PORT",
             code=2,
         )
     try:
-        with Modem.open(ctx.obj["port"], ctx.obj["dialect"]) as handle:
+        with Modem.open(ctx.obj["port_url"], ctx.obj["dialect"]) as handle:
             handle.initialize()
             yield handle
     except AtError as exc:
@@ -94,7 +100,7 @@ def _hint(error: AtError) -> str | None:
 def _run(ctx: click.Context, action: Callable[[Modem], T], *, status: str | None = None) -> T:
     with _opened(ctx) as handle:
         try:
-            if status and not ctx.obj["json"]:
+            if status and not ctx.obj["as_json"]:
                 with stderr.status(status):
                     return action(handle)
             return action(handle)
@@ -106,7 +112,7 @@ def _run(ctx: click.Context, action: Callable[[Modem], T], *, status: str | None
 @click.pass_context
 def info(ctx: click.Context) -> None:
     """Identity: dialect, manufacturer, model, firmware, IMEI, ICCID, IMSI."""
-    _show(_run(ctx, Modem.info), ctx.obj["json"])
+    _show(_run(ctx, Modem.info), ctx.obj["as_json"])
 
 
 @modem.command()
@@ -128,14 +134,14 @@ def attach(ctx: click.Context, rat: str | None, bands: tuple[int, ...], apn: str
         )
         return {"registration": _record(registration), "roaming": registration.roaming, "apn": handle.apn()}
 
-    _show(_run(ctx, go, status="attaching..."), ctx.obj["json"])
+    _show(_run(ctx, go, status="attaching..."), ctx.obj["as_json"])
 
 
 @modem.command()
 @click.pass_context
 def signal(ctx: click.Context) -> None:
     """Signal quality: CSQ and, on LTE, RSRP/RSRQ from CESQ."""
-    _show(_run(ctx, Modem.signal), ctx.obj["json"])
+    _show(_run(ctx, Modem.signal), ctx.obj["as_json"])
 
 
 @modem.group()
@@ -152,7 +158,7 @@ def sms_send(ctx: click.Context, number: str, text: str, mode: str) -> None:
     """Send TEXT to NUMBER (1NCE delivers MO SMS to the portal / SMS forwarder whatever the number)."""
     root = ctx
     references = _run(root, lambda m: m.send_sms(number, text, mode=mode), status="sending...")
-    _show({"message_references": references, "parts": len(references)}, root.obj["json"])
+    _show({"message_references": references, "parts": len(references)}, root.obj["as_json"])
 
 
 @sms.command("read")
@@ -176,7 +182,7 @@ def sms_read(ctx: click.Context, index: int | None, wait: float) -> None:
         handle.enable_sms()
         return handle.wait_sms(wait)
 
-    _show(_run(root, go, status="waiting for SMS..."), root.obj["json"])
+    _show(_run(root, go, status="waiting for SMS..."), root.obj["as_json"])
 
 
 @modem.group()
@@ -211,4 +217,4 @@ def udp_send(
                 result["reply_hex"] = reply.data.hex()
         return result
 
-    _show(_run(root, go, status="sending..."), root.obj["json"])
+    _show(_run(root, go, status="sending..."), root.obj["as_json"])

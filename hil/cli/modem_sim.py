@@ -1,7 +1,8 @@
 """`hil modem-sim`: run a simulated modem on a pty or TCP port, and poke a running one.
 
 hil modem-sim --dialect bg95 --pty [--link /tmp/ttyBG95] [--scenario lab.yaml] [--time-scale 0.1]
-hil modem-sim --dialect nrf91 --tcp 127.0.0.1:7000 --network tcp://127.0.0.1:7001
+hil modem-sim --dialect nrf91 --tcp 127.0.0.1:7000 --network tcp://127.0.0.1:7001   (claims a free SIM)
+hil modem-sim --dialect bg95 --pty --network tcp://127.0.0.1:7001 --iccid 8988280666000000011
 hil modem-sim sms --control 127.0.0.1:PORT --from +4917012345678 "hello"
 """
 
@@ -43,6 +44,11 @@ def _endpoint(value: str, option: str) -> tuple[str, int]:
     "--network", metavar="tcp://HOST:PORT", help="Emulated core network (netlink); default built-in."
 )
 @click.option(
+    "--iccid",
+    metavar="ICCID",
+    help="With --network: claim this SIM of the network's inventory (default: the first free one).",
+)
+@click.option(
     "--control", metavar="HOST:PORT", default="127.0.0.1:0", show_default=True, help="Control channel."
 )
 @click.option(
@@ -58,11 +64,14 @@ def modem_sim(
     scenario: Path | None,
     time_scale: float,
     network: str | None,
+    iccid: str | None,
     control: str,
     log: Path | None,
 ) -> None:
     """Simulate a cellular module (any of the nine dialects) until SIGINT/SIGTERM.
 
+    With --network and no SIM identity in the scenario, the modem claims a free SIM (Enabled, no
+    modem connected) of the network's inventory, so it attaches to `hil cloud serve` as it is.
     The first line on stdout is one JSON object: dialect, port, control endpoint, SIM identity.
     Subcommands talk to a running simulator through its control channel.
     """
@@ -80,6 +89,10 @@ def modem_sim(
     control_endpoint = _endpoint(control, "--control")
     if network is not None and not network.startswith("tcp://"):
         raise click.BadParameter("expected tcp://HOST:PORT", param_hint="--network")
+    if iccid is not None and network is None:
+        raise click.UsageError("--iccid picks a SIM of a network's inventory: give --network tcp://HOST:PORT")
+    if iccid is not None and not iccid.isdigit():
+        raise click.BadParameter(f"an ICCID is 19 or 20 digits, got {iccid!r}", param_hint="--iccid")
 
     from hil.virtual.modem_sim.scenario import ScenarioError, load_scenario
 
@@ -97,6 +110,7 @@ def modem_sim(
                 tcp_endpoint,
                 time_scale,
                 network,
+                iccid,
                 control_endpoint,
                 log,
             )
@@ -113,13 +127,16 @@ async def _serve(
     tcp: tuple[str, int] | None,
     time_scale: float,
     network: str | None,
+    iccid: str | None,
     control: tuple[str, int],
     log: Path | None,
 ) -> None:
     from hil.virtual.modem_sim.control import ControlServer
     from hil.virtual.modem_sim.modem import SimulatedModem
 
-    modem = SimulatedModem(dialect, scenario, time_scale=time_scale, network=network, transcript=log)
+    modem = SimulatedModem(
+        dialect, scenario, time_scale=time_scale, network=network, transcript=log, iccid=iccid
+    )
     server = ControlServer(modem)
     try:
         await modem.start()
@@ -137,6 +154,7 @@ async def _serve(
                 "pty": modem.ports[0].path if use_pty else None,  # type: ignore[union-attr]
                 "control": endpoint,
                 "sim": modem.identity(),
+                "sim_claimed": modem.claimed is not None,
                 "network": network or "standalone",
                 "time_scale": time_scale,
                 "log": str(log) if log else None,

@@ -57,7 +57,7 @@ class FirmwareConfig:
     log_level: int = 2
     flags: int = FLAG_UDP | FLAG_COAP | FLAG_BOOTSTRAP
     run_for_s: int = 0
-    template_name: str = "sensor6"
+    template_name: str = "nce_sensor"
     coap_topic: str = "nce"
 
     def validate(self) -> None:

@@ -15,6 +15,14 @@ Wire format: one JSON object per line (UTF-8, ``\\n``-terminated).
 Requests (modem -> network)
 ---------------------------
 hello            iccid, imsi, imei, msisdn            first message on a connection; binds it to the SIM
+claim            iccid (optional)                     instead of hello, for a modem without a SIM
+                                                      identity: bind the connection to a free SIM of
+                                                      the inventory (Enabled, no modem connected) -
+                                                      the given one, or the first free one by ICCID.
+                                                      ok: iccid, imsi, msisdn, imei (the inventory's,
+                                                      may be ""), protocol_version
+                                                      not ok: error, claim_error ("unknown" |
+                                                      "taken" | "disabled" | "none_free")
 attach           iccid, imsi, imei, rat               ok: stat (1|5), plmn, tac, ci
                                                       not ok: stat 3, reject_cause (24.301 EMM cause)
 detach           iccid
@@ -54,7 +62,17 @@ from typing import Any
 PROTOCOL_VERSION = 1
 
 REQUEST_OPS = frozenset(
-    {"hello", "attach", "detach", "pdp_activate", "pdp_deactivate", "usage", "sms_mo", "sms_mt_result"}
+    {
+        "hello",
+        "claim",
+        "attach",
+        "detach",
+        "pdp_activate",
+        "pdp_deactivate",
+        "usage",
+        "sms_mo",
+        "sms_mt_result",
+    }
 )
 PUSH_KINDS = frozenset({"sms_mt", "sms_status", "detach", "pdp_deactivate"})
 

@@ -5,15 +5,17 @@
 """
 
 from hil.virtual.modem_sim.modem import SimulatedModem
-from hil.virtual.modem_sim.network import NetlinkNetwork, StandaloneNetwork
+from hil.virtual.modem_sim.network import ClaimedSim, NetlinkNetwork, SimClaimError, StandaloneNetwork
 from hil.virtual.modem_sim.runner import ModemSimulator, SimulatorHost
 from hil.virtual.modem_sim.scenario import Scenario, ScenarioError, load_scenario, parse_scenario
 
 __all__ = [
+    "ClaimedSim",
     "ModemSimulator",
     "NetlinkNetwork",
     "Scenario",
     "ScenarioError",
+    "SimClaimError",
     "SimulatedModem",
     "SimulatorHost",
     "StandaloneNetwork",

@@ -16,11 +16,19 @@ from pathlib import Path
 from typing import Any
 
 from at_commands.dialects.profiles import DialectProfile, profile
+from at_commands.sim import luhn_check_digit
 from hil.virtual.modem_sim.dialects import make_dialect
 from hil.virtual.modem_sim.engine import AtEngine, LineEffects
 from hil.virtual.modem_sim.faults import FaultBook
 from hil.virtual.modem_sim.messaging import SmsService
-from hil.virtual.modem_sim.network import Identity, NetlinkNetwork, Network, StandaloneNetwork
+from hil.virtual.modem_sim.network import (
+    ClaimedSim,
+    Identity,
+    NetlinkNetwork,
+    Network,
+    SimInventory,
+    StandaloneNetwork,
+)
 from hil.virtual.modem_sim.psm import PsmController
 from hil.virtual.modem_sim.radio import Radio
 from hil.virtual.modem_sim.replies import Line
@@ -52,6 +60,7 @@ class SimulatedModem:
         network: Network | str | None = None,
         transcript: Transcript | str | Path | None = None,
         name: str = "",
+        iccid: str | None = None,
     ) -> None:
         if time_scale <= 0:
             raise ValueError(f"time_scale must be positive, got {time_scale}")
@@ -96,6 +105,9 @@ class SimulatedModem:
         elif isinstance(network, str):
             network = NetlinkNetwork(network)
         self.network: Network = network
+        self.claim_iccid = iccid
+        self.claims_sim = self._claims_sim(iccid)
+        self.claimed: ClaimedSim | None = None
         self.hosts = {**DEFAULT_HOSTS, **{k.lower(): v for k, v in self.scenario.network.hosts.items()}}
         self.ports: list[PtyPort | TcpPort] = []
         self._boot_tasks: set[asyncio.Task[Any]] = set()
@@ -169,9 +181,44 @@ class SimulatedModem:
         # after a prompt is not (a host may flush between the prompt and its data).
         self.engine.client_changed(drop_payload=False)
 
+    def _claims_sim(self, iccid: str | None) -> bool:
+        """A modem on a network with an inventory and no SIM identity of its own takes a free SIM."""
+        own = {"iccid", "imsi"} & self.scenario.sim.model_fields_set
+        inventory = isinstance(self.network, SimInventory)
+        if iccid is not None:
+            if own:
+                raise ValueError(
+                    "iccid= claims a SIM of the network's inventory, but the scenario sets its own "
+                    f"sim.{sorted(own)[0]}; give one or the other"
+                )
+            if not inventory:
+                raise ValueError(
+                    "iccid= picks a SIM of a network's inventory: give network= (tcp://HOST:PORT)"
+                )
+        return inventory and not own and self.scenario.sim.present
+
+    async def claim_sim(self) -> ClaimedSim | None:
+        """Take the SIM identity from the network's inventory (once; see docs/virtual-modem.md).
+
+        Raises SimClaimError when the network gives none (unknown, taken or disabled ICCID, no
+        free SIM, network unreachable). Returns None when this modem keeps its own identity."""
+        if not self.claims_sim or self.claimed is not None:
+            return self.claimed
+        assert isinstance(self.network, SimInventory)
+        claimed = await self.network.claim_sim(self.claim_iccid)
+        update = {"iccid": claimed.iccid + luhn_check_digit(claimed.iccid), "imsi": claimed.imsi}
+        if claimed.msisdn:
+            update["msisdn"] = claimed.msisdn
+        if claimed.imei:  # an IMEI-locked SIM attaches only from its IMEI
+            update["imei"] = claimed.imei
+        self.sim.identity = self.sim.identity.model_copy(update=update)
+        self.claimed = claimed
+        return claimed
+
     # ---------------------------------------------------------- lifecycle
     async def start(self) -> None:
         """Connect the network, arm the scenario, boot; returns when the module is ready."""
+        await self.claim_sim()
         self._ready = asyncio.Event()
         self._started = time.monotonic()
         sim = self.sim.identity

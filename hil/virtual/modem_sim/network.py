@@ -18,7 +18,7 @@ import contextlib
 import itertools
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from at_commands.dialects.profiles import Rat
 from hil.virtual import netlink
@@ -38,6 +38,32 @@ class Identity:
     imsi: str
     imei: str
     msisdn: str
+
+
+@dataclass
+class ClaimedSim:
+    """A SIM of the network's inventory, claimed for one simulated modem (ICCID without Luhn digit;
+    imei is the inventory's, "" when it names none)."""
+
+    iccid: str
+    imsi: str
+    msisdn: str
+    imei: str
+
+
+class SimClaimError(ValueError):
+    """The network gave no SIM: `reason` is "unknown", "taken", "disabled", "none_free" or "link"."""
+
+    def __init__(self, text: str, reason: str) -> None:
+        super().__init__(text)
+        self.reason = reason
+
+
+@runtime_checkable
+class SimInventory(Protocol):
+    """A network that can hand a modem without its own SIM identity a free SIM."""
+
+    async def claim_sim(self, iccid: str | None = None) -> ClaimedSim: ...
 
 
 @dataclass
@@ -192,7 +218,48 @@ class NetlinkNetwork:
         self._connected = asyncio.Event()
         self._closing = False
         self._background: set[asyncio.Task[Any]] = set()
+        self._claimed: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
         self.last_error = ""
+
+    async def claim_sim(self, iccid: str | None = None) -> ClaimedSim:
+        """Claim a free SIM of the network's inventory (`iccid`, or the first free one).
+
+        The claiming connection stays bound to the SIM and becomes the link connect() uses, so no
+        other modem can claim it meanwhile; it is released when the link closes."""
+        if self._claimed is not None or self._pump is not None:
+            raise RuntimeError("claim_sim() must be called once, before connect()")
+        try:
+            reader, writer = await asyncio.wait_for(
+                asyncio.open_connection(self.host, self.port), self.timeout
+            )
+        except (OSError, TimeoutError) as exc:
+            raise SimClaimError(
+                f"cannot reach the network at {self.url} to claim a SIM: {_why(exc)} "
+                "(is `hil cloud serve` running there?)",
+                "link",
+            ) from exc
+        request: dict[str, Any] = {"id": next(self._ids), "op": "claim"}
+        if iccid is not None:
+            request["iccid"] = iccid
+        try:
+            writer.write(netlink.encode(request))
+            await writer.drain()
+            line = await asyncio.wait_for(reader.readline(), self.timeout)
+            answer = netlink.decode(line) if line else {"ok": False, "error": "connection closed"}
+        except (OSError, TimeoutError, netlink.NetlinkError) as exc:
+            writer.close()
+            raise SimClaimError(f"claiming a SIM from {self.url} failed: {_why(exc)}", "link") from exc
+        if not answer.get("ok"):
+            writer.close()
+            reason = str(answer.get("claim_error") or "link")
+            raise SimClaimError(f"the network at {self.url} gave no SIM: {answer.get('error')}", reason)
+        self._claimed = (reader, writer)
+        return ClaimedSim(
+            iccid=str(answer["iccid"]),
+            imsi=str(answer["imsi"]),
+            msisdn=str(answer.get("msisdn") or ""),
+            imei=str(answer.get("imei") or ""),
+        )
 
     async def connect(self, events: NetworkEvents, identity: Identity) -> None:
         self.events, self.identity = events, identity
@@ -204,7 +271,10 @@ class NetlinkNetwork:
         delay = 0.05
         while not self._closing:
             try:
-                reader, writer = await asyncio.open_connection(self.host, self.port)
+                if self._claimed is not None:  # the connection claim_sim() bound to the SIM
+                    (reader, writer), self._claimed = self._claimed, None
+                else:
+                    reader, writer = await asyncio.open_connection(self.host, self.port)
             except OSError as exc:
                 self.last_error = f"cannot connect to {self.url}: {exc.strerror or exc}"
                 await asyncio.sleep(delay)
@@ -355,6 +425,9 @@ class NetlinkNetwork:
 
     async def close(self) -> None:
         self._closing = True
+        if self._claimed is not None:  # claimed, never connected
+            self._claimed[1].close()
+            self._claimed = None
         if self._background:
             await asyncio.wait(self._background, timeout=1.0)
         if self._pump is not None:
@@ -371,3 +444,11 @@ class NetlinkNetwork:
             "connected": self._connected.is_set(),
             "error": self.last_error,
         }
+
+
+def _why(exc: BaseException) -> str:
+    if isinstance(exc, TimeoutError):
+        return "no answer in time"
+    if isinstance(exc, OSError):
+        return exc.strerror or str(exc)
+    return str(exc)

@@ -69,12 +69,13 @@ class ModemSimulator:
         log: str | Path | None = None,
         host: SimulatorHost | None = None,
         name: str = "",
+        iccid: str | None = None,
     ) -> None:
         self._own_host = host is None
         self.host = host or SimulatorHost()
         try:
             self.modem: SimulatedModem = self.host.run(
-                self._create(dialect, scenario, time_scale, network, log, name)
+                self._create(dialect, scenario, time_scale, network, log, name, iccid)
             )
         except BaseException:
             if self._own_host:
@@ -92,10 +93,17 @@ class ModemSimulator:
         network: Network | str | None,
         log: str | Path | None,
         name: str,
+        iccid: str | None,
     ) -> SimulatedModem:
-        return SimulatedModem(
-            dialect, scenario, time_scale=time_scale, network=network, transcript=log, name=name
+        modem = SimulatedModem(
+            dialect, scenario, time_scale=time_scale, network=network, transcript=log, name=name, iccid=iccid
         )
+        try:
+            await modem.claim_sim()  # so .identity is the claimed SIM right after construction
+        except BaseException:
+            await modem.close()
+            raise
+        return modem
 
     # ----------------------------------------------------------- lifecycle
     def _ensure_started(self) -> None:

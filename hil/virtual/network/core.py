@@ -65,6 +65,14 @@ class NetworkRejectError(Exception):
         self.fields = fields
 
 
+class SimClaimError(NetworkRejectError):
+    """No SIM can be claimed: `reason` is "unknown", "taken", "disabled" or "none_free"."""
+
+    def __init__(self, text: str, reason: str) -> None:
+        super().__init__(text, claim_error=reason)
+        self.reason = reason
+
+
 class CoreNetwork:
     def __init__(
         self,
@@ -125,6 +133,40 @@ class CoreNetwork:
         if imsi and imsi != sim.imsi:
             raise NetworkRejectError(f"IMSI {imsi} does not belong to SIM {iccid} (expected {sim.imsi})")
         return sim
+
+    def free_sim(self, iccid: str | None = None) -> SimRecord:
+        """The SIM a modem without its own identity may take: `iccid` if it is free, else the first
+        free one by ICCID. Free = in the inventory, Enabled, and no modem connected with it.
+        The caller binds its link right away (same loop turn), so no SIM is handed out twice."""
+        if iccid is not None:
+            iccid = self.normalize_iccid(iccid)
+            sim = self.store.find_sim(iccid)
+            if sim is None:
+                free = [s.iccid for s in self._free_sims()]
+                raise SimClaimError(
+                    f"SIM {iccid} is not in this network's inventory; free SIMs: {_listing(free)}", "unknown"
+                )
+            if self.has_link(iccid):
+                raise SimClaimError(f"SIM {iccid} is taken: another modem is connected with it", "taken")
+            if sim.status != "Enabled":
+                raise SimClaimError(
+                    f"SIM {iccid} is {sim.status}; enable it first (PATCH /v1/sims)", "disabled"
+                )
+            return sim
+        free_sims = self._free_sims()
+        if not free_sims:
+            sims = self.store.all_sims()
+            enabled = sum(1 for s in sims if s.status == "Enabled")
+            raise SimClaimError(
+                f"no free SIM: the inventory has {len(sims)} SIM(s), {enabled} Enabled, "
+                f"and a modem is connected with each Enabled one",
+                "none_free",
+            )
+        return free_sims[0]
+
+    def _free_sims(self) -> list[SimRecord]:
+        sims = sorted(self.store.all_sims(), key=lambda sim: sim.iccid)
+        return [sim for sim in sims if sim.status == "Enabled" and not self.has_link(sim.iccid)]
 
     def attach(self, iccid: str, imsi: str, imei: str, rat: object) -> dict[str, Any]:
         sim = self.store.find_sim(iccid)
@@ -358,6 +400,13 @@ class CoreNetwork:
         self._close_pdp(sim, reason)
         self.sessions.detach(iccid)
         self.events.emit(sim, EventType.PURGE_LOCATION, f"Purge location ({reason})", network=self.visited)
+
+
+def _listing(iccids: list[str], most: int = 5) -> str:
+    if not iccids:
+        return "none"
+    more = f" and {len(iccids) - most} more" if len(iccids) > most else ""
+    return ", ".join(iccids[:most]) + more
 
 
 def _cell_for(iccid: str) -> tuple[int, int]:

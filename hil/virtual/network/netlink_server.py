@@ -126,6 +126,22 @@ class NetlinkServer:
             connection.iccid = iccid
             core.bind(iccid, connection)
             return {"protocol_version": netlink.PROTOCOL_VERSION, "msisdn": sim.msisdn}
+        if op == "claim":
+            wanted = message.get("iccid")
+            if wanted is not None and (not isinstance(wanted, str) or not wanted):
+                raise ValueError("claim: field 'iccid' must be a non-empty string when given")
+            if connection.iccid is not None:
+                raise NetworkRejectError(f"this connection already holds SIM {connection.iccid}")
+            sim = core.free_sim(wanted)
+            connection.iccid = sim.iccid
+            core.bind(sim.iccid, connection)
+            return {
+                "protocol_version": netlink.PROTOCOL_VERSION,
+                "iccid": sim.iccid,
+                "imsi": sim.imsi,
+                "msisdn": sim.msisdn,
+                "imei": sim.imei,
+            }
         if op == "sms_mt_result":
             core.sms.delivery_result(_integer(message, "sms_id"), _boolean(message, "delivered"))
             return {}
