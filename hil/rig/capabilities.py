@@ -20,6 +20,7 @@ from hil.cloud.client import CloudClient
 from hil.flash.base import Flasher
 
 if TYPE_CHECKING:
+    from hil.rig.backends.webhook_inbox import WebhookInbox
     from hil.virtual.cloud.server import ThreadedEmulator
 
 __all__ = [
@@ -189,6 +190,7 @@ class Cloud:
     client: CloudClient
     endpoints: Mapping[str, Any] = field(default_factory=dict)
     emulator: ThreadedEmulator | None = None
+    inbox: WebhookInbox | None = None  # where the lab's webhook deliveries land, when it has one
 
     @property
     def virtual(self) -> bool:
