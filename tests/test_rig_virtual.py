@@ -52,5 +52,5 @@ def test_faults_are_per_rig(lab: VirtualLab) -> None:
 
 
 def test_unknown_fault_is_refused_before_anything_starts(lab: VirtualLab) -> None:
-    with pytest.raises(ValueError, match="unknown fault 'gremlins'.*registration_denied"):
+    with pytest.raises(ValueError, match=r"unknown fault 'gremlins'.*registration_denied"):
         lab.open_rig(lab.spec(0), faults=("gremlins",))
