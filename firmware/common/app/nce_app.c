@@ -11,6 +11,13 @@
 #include "nce_coap.h"
 #include "nce_platform.h"
 
+#ifdef NCE_APP_DEMO_CONFIG
+#include NCE_APP_DEMO_CONFIG /* the port's demo selection: NCE_APP_FLAGS_MASK */
+#endif
+#ifndef NCE_APP_FLAGS_MASK
+#define NCE_APP_FLAGS_MASK 0xFFu
+#endif
+
 #ifndef NCE_APP_SYNC_TIMEOUT_MS
 #define NCE_APP_SYNC_TIMEOUT_MS 20000u
 #endif
@@ -110,6 +117,7 @@ void nce_app_init(nce_app_t *app, const nce_link_t *link)
     if (reason != 0) {
         nce_app_config_defaults(&app->config);
     }
+    app->config.flags = (uint8_t)(app->config.flags & (NCE_APP_FLAGS_MASK));
     /* Message IDs start at a random point so that a reboot does not repeat the last ones. */
     app->coap_message_id = (uint16_t)(nce_platform_random() & 0x7FFFu);
     app->state = NCE_APP_STATE_BOOT;
@@ -129,6 +137,12 @@ void nce_app_init(nce_app_t *app, const nce_link_t *link)
     log_endpoint(&line, "coap", app->config.coap_host, app->config.coap_port);
     nce_log_end(&line);
     nce_log_set_level(app->config.log_level);
+}
+
+void nce_app_set_sms_handler(nce_app_t *app, nce_app_sms_handler_t handler, void *user)
+{
+    app->sms_handler = handler;
+    app->sms_user = user;
 }
 
 int nce_app_time_is_up(const nce_app_t *app)
@@ -423,7 +437,9 @@ static void handle_event(nce_app_t *app, const nce_modem_event_t *event)
         nce_log_str(&line, "from", event->sender[0] != '\0' ? event->sender : "unknown");
         nce_log_quoted(&line, "text", event->text);
         nce_log_end(&line);
-        (void)nce_app_configure(app, event->text);
+        if (app->sms_handler == NULL || app->sms_handler(app->sms_user, event->sender, event->text) != 0) {
+            (void)nce_app_configure(app, event->text);
+        }
         break;
     case NCE_MODEM_EVENT_REGISTRATION:
         if (event->value != 1 && event->value != 5) {

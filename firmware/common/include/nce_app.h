@@ -108,6 +108,11 @@ typedef enum {
 #define NCE_APP_BACKOFF_BASE_MS 2000u
 #define NCE_APP_BACKOFF_MAX_MS 300000u /* the ceiling: never a tight loop, never forever silent */
 
+/* Where MT SMS texts go (nce_app_set_sms_handler). The handler returns 0 when it took the text
+ * (e.g. queued it to the task that owns the app, which applies it later with nce_app_configure);
+ * any other value makes the app apply it at once, so a full queue loses nothing. */
+typedef int (*nce_app_sms_handler_t)(void *user, const char *sender, const char *text);
+
 typedef struct nce_app {
     nce_config_t config;
     const nce_link_t *link;
@@ -131,10 +136,18 @@ typedef struct nce_app {
     uint32_t uplinks_coap;
     uint32_t counter;           /* uplink rounds sent (the template's "counter") */
     uint16_t coap_message_id;
+    nce_app_sms_handler_t sms_handler; /* NULL: SMS texts are applied at once */
+    void *sms_user;
 } nce_app_t;
 
-/* Read the config block (nce_platform_config_block), log "boot", bind the link. */
+/* Read the config block (nce_platform_config_block), log "boot", bind the link. A port's build
+ * may select demos at compile time: NCE_APP_DEMO_CONFIG names a header (e.g. FreeRTOS's
+ * config/nce_demo_config.h) that defines NCE_APP_FLAGS_MASK; the config's flags are masked with
+ * it before "boot" is logged, so a demo left out of the build never runs. */
 void nce_app_init(nce_app_t *app, const nce_link_t *link);
+
+/* Route MT SMS texts to handler (after nce_app_init; the "sms" line is still logged by the app). */
+void nce_app_set_sms_handler(nce_app_t *app, nce_app_sms_handler_t handler, void *user);
 
 /* Bring the link up from wherever it is (boot or a recovery stage) until connected; waits the
  * back-off between failed attempts. Returns 0 when connected. Returns 1 without connecting only
