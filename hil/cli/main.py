@@ -13,6 +13,7 @@ SUBCOMMANDS: dict[str, str] = {
     "bcl": "hil.cli.bcl:bcl",
     "lab": "hil.cli.lab:lab",
     "cloud": "hil.cli.cloud:cloud",
+    "fw": "hil.cli.fw:fw",
     "image": "hil.cli.image:image",
     "modem": "hil.cli.modem_cmd:modem",
     "modem-sim": "hil.cli.modem_sim:modem_sim",
