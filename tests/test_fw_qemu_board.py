@@ -36,8 +36,10 @@ class ModemPeer:
         self.conn: socket.socket | None = None
 
     def accept(self) -> socket.socket:
+        """The connection from QEMU's UART1, after the probe's greeting (its first line)."""
         self.conn, _ = self.server.accept()
         self.conn.settimeout(5)
+        assert self.read_line() == b"AT\r\n"
         return self.conn
 
     def read_line(self) -> bytes:

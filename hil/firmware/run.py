@@ -461,8 +461,9 @@ class FirmwareLab:
     def _errors(self, log: ConsoleLog) -> list[dict[str, Any]]:
         errors: list[dict[str, Any]] = [{"ms": e.ms, **e.fields} for e in log.errors()]
         errors += [{"cause": "console_format", "detail": text} for text in self.format_errors]
-        if self.board is not None and self.board.returncode not in (None, 0) and self.board.stderr:
-            errors.append({"cause": "qemu", "detail": self.board.stderr})
+        if self.board is not None and self.board.returncode not in (None, 0):
+            detail = self.board.stderr or "the firmware's own exit status (semihosting)"
+            errors.append({"cause": "exit_status", "status": self.board.returncode, "detail": detail})
         return errors
 
 

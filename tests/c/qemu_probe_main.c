@@ -2,10 +2,11 @@
  * qemu_probe_main.c - a tiny mps2-an385 image for the QEMU runner's tests (tests/test_fw_qemu_board.py),
  * linked with the bare-metal board support (startup.c, board.c).
  *
- * Console: "0 I probe config=<first 4 config block bytes, hex>", then for every line the modem
- * UART delivers "<ms> I echo text=<line>"; the modem side gets "ok <line>\r\n" back.
- * "exit N" on the modem line ends the run with status N (semihosting); "hang" stops answering.
- * No modem line within 10 s: exit status 3.
+ * Console: "0 I probe config=<first 4 config block bytes, hex>"; the modem side gets "AT\r\n";
+ * then for every line the modem UART delivers "<ms> I echo text=<line>", and a line starting
+ * with a lower-case letter gets "ok <line>\r\n" back (a modem's upper-case answers get none, so
+ * a simulated modem and the probe do not talk in a loop). "exit N" ends the run with status N
+ * (semihosting); "hang" stops answering. No modem byte for 3 s: exit status 3.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -65,10 +66,11 @@ int main(void)
     put("0 I probe config=");
     put(code);
     put("\n");
+    nce_platform_modem_write((const uint8_t *)"AT\r\n", 4u);
     for (;;) {
         uint8_t byte;
 
-        if (nce_platform_modem_read(&byte, 1u, 10000u) != 1) {
+        if (nce_platform_modem_read(&byte, 1u, 3000u) != 1) {
             nce_platform_exit(3);
         }
         if (byte == '\n') {
@@ -92,6 +94,9 @@ int main(void)
         put(" I echo text=");
         put(line);
         put("\n");
+        if (line[0] < 'a' || line[0] > 'z') {
+            continue;
+        }
         nce_platform_modem_write((const uint8_t *)"ok ", 3u);
         for (i = 0; line[i] != '\0'; i++) {
         }

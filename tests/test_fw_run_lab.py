@@ -1,0 +1,77 @@
+"""The wiring of `hil fw run` (hil/firmware/run.py FirmwareLab and hil/cli/fw.py), with the tiny
+probe image (tests/c/qemu_probe_main.c) in real QEMU: the emulated cloud and network are up, the
+nce_sensor template exists, the simulated modem is on a claimed SIM and answers on UART1, the
+booted copy is stamped with the emulator's endpoints; the probe sends no uplinks, so the run fails
+with the JSON report and exit status 1."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hil.firmware.image import read_config
+from hil.firmware.run import FirmwareLab, FirmwareRunError, FirmwareRunOptions, run_ok
+from tests.support import qemu_probe
+
+
+@pytest.fixture(scope="module")
+def probe(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return qemu_probe.build(tmp_path_factory.mktemp("qemu-probe"))
+
+
+def test_the_lab_stamps_the_cloud_endpoints_and_wires_the_modem(probe: Path) -> None:
+    options = FirmwareRunOptions(run_for_s=7, period_s=2, config={"coap_topic": "probe"})
+    with FirmwareLab(probe, options) as lab:
+        assert lab.board is not None and lab.config is not None and lab.emulator is not None
+        stamped = read_config(lab.board.image).config
+        assert stamped == lab.config and stamped is not None
+        endpoints = lab.emulator.endpoints
+        assert f"udp://{stamped.udp_host}:{stamped.udp_port}" == endpoints["udp"]
+        assert f"coap://{stamped.coap_host}:{stamped.coap_port}" == endpoints["coap"]
+        assert (stamped.run_for_s, stamped.uplink_period_s, stamped.coap_topic) == (7, 2, "probe")
+        assert read_config(probe).state == "erased"  # the image itself is never touched
+        # The probe said AT on UART1; the simulated modem (on the claimed SIM) answered OK.
+        lab.board.wait_for(lambda line: line.text.endswith("echo text=OK"), timeout=10)
+        assert lab.board.console_text()[0] == "0 I probe config=4e434543"
+        assert "nce_sensor" in {t.name for t in lab.cloud.templates()}
+        assert lab.cloud.sim(lab.iccid).iccid == lab.iccid
+        assert lab.modem.identity["iccid"].startswith(lab.iccid)
+        assert lab.wait() == 3  # the probe's "no more modem bytes" status, through semihosting
+        report = lab.report()
+    assert not run_ok(report)
+    assert report["bootstrap"]["bootstrapped"] is False and report["uplinks"] == []
+    assert report["errors"][-1]["cause"] == "exit_status" and report["errors"][-1]["status"] == 3
+    assert not lab.board.running
+
+
+def test_unstamped_runs_boot_the_image_as_it_is(probe: Path) -> None:
+    with FirmwareLab(probe, FirmwareRunOptions(stamp=False)) as lab:
+        assert lab.config is None and lab.board is not None and lab.board.image == probe
+        line = lab.board.wait_for(lambda line: " probe " in line.text, timeout=10)
+        assert line.text == "0 I probe config=ffffffff"
+
+
+def test_setup_errors_are_clear_and_stop_what_was_started(probe: Path, tmp_path: Path) -> None:
+    with pytest.raises(
+        FirmwareRunError, match=r"QEMU runs only mps2-an385|no qemu: section|board 'nrf9160dk'"
+    ):
+        FirmwareLab(probe, board="nrf9160dk").start()
+    with pytest.raises(FirmwareRunError, match=r"template 'nope' .* known: nce_sensor"):
+        FirmwareLab(probe, config={"template_name": "nope"}).start()
+    with pytest.raises(FirmwareRunError, match=r"uplink_period_s: expected 1\.\.86400"):
+        FirmwareLab(probe, period_s=0).start()
+
+
+def test_hil_fw_run_json_through_the_cli(probe: Path) -> None:
+    command = [sys.executable, "-m", "hil.cli.main", "fw", "run", str(probe), "--dialect", "nrf91"]
+    result = subprocess.run([*command, "--for", "5", "--json"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1, result.stderr  # no bootstrap, no uplinks
+    report = json.loads(result.stdout)
+    assert {"bootstrap", "uplinks", "sms", "errors", "console_lines"} <= set(report)
+    assert report["ok"] is False and report["dialect"] == "nrf91" and report["exit_status"] == 3
+    assert report["console_lines"][0] == "0 I probe config=4e434543"
+    assert any(line.endswith(" I echo text=OK") for line in report["console_lines"])
