@@ -15,6 +15,7 @@ open, up to the timeout.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import threading
 import time
@@ -326,7 +327,7 @@ def _flasher(spec: RigSpec, factory: FlasherFactory | None, rig: LocalRig) -> Fl
 def default_flasher_factory() -> FlasherFactory | None:
     """hil.flash's rig factory (flash-images), when that module provides one."""
     try:
-        from hil.flash import factory as module  # type: ignore[attr-defined,unused-ignore]
+        module = importlib.import_module("hil.flash.factory")
     except ImportError:
         return None
     found: Any = getattr(module, "flasher_for_rig", None)
@@ -338,11 +339,14 @@ def board_settings(board: str | None) -> dict[str, int]:
     if board is None:
         return {}
     try:
-        from hil.firmware import boards  # type: ignore[attr-defined,unused-ignore]
+        boards = importlib.import_module("hil.firmware.boards")
     except ImportError:
         return {}
+    load_board: Any = getattr(boards, "load_board", None)  # flash-images' loader, once it is there
+    if not callable(load_board):
+        return {}
     try:
-        loaded: Any = boards.load_board(Path(board) if board.endswith((".yaml", ".yml")) else board)
+        loaded: Any = load_board(Path(board) if board.endswith((".yaml", ".yml")) else board)
     except Exception:  # the board file's own errors show where the board is used (flash, run)
         return {}
     found: dict[str, int] = {}
