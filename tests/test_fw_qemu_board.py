@@ -101,6 +101,17 @@ def test_a_hanging_image_is_killed_when_the_wait_runs_out(probe: Path, peer: Mod
         assert not board.running
 
 
+def test_icount_runs_the_guest_clock_in_step_with_the_host(probe: Path, peer: ModemPeer) -> None:
+    # -icount shift=5,align=off,sleep=on: instructions are counted, idle time (WFI) still sleeps,
+    # so the probe's 3 s modem timeout is about 3 s of wall time, and deterministic in the guest.
+    with QemuBoard(probe, modem=peer.endpoint, icount_shift=5) as board:
+        assert board.command()[-2:] == ["-icount", "shift=5,align=off,sleep=on"]
+        peer.accept()
+        started = time.monotonic()
+        assert board.wait(timeout=20) == 3
+        assert 2.5 <= time.monotonic() - started <= 10
+
+
 def test_leaving_the_context_kills_qemu(probe: Path, peer: ModemPeer) -> None:
     with QemuBoard(probe, modem=peer.endpoint) as board:
         peer.accept()

@@ -104,6 +104,13 @@ def _progress_line(text: str, event: Any, colour: bool) -> str:
 @click.option(
     "--sms", "sms_text", default=None, help="An MT SMS to send after the first uplink, e.g. interval=3."
 )
+@click.option(
+    "--icount",
+    "icount_shift",
+    type=click.IntRange(0, 10),
+    default=None,
+    help="QEMU -icount shift=N,align=off,sleep=on: deterministic instruction timing.",
+)
 @click.option("--no-stamp", is_flag=True, help="Boot the image as it is (its own config block or defaults).")
 @click.option(
     "--json", "as_json", is_flag=True, help="Print one JSON object: bootstrap, uplinks, sms, errors..."
@@ -116,6 +123,7 @@ def run_command(
     period: int,
     time_scale: float,
     sms_text: str | None,
+    icount_shift: int | None,
     no_stamp: bool,
     as_json: bool,
 ) -> None:
@@ -141,6 +149,7 @@ def run_command(
         run_for_s=run_for,
         period_s=period,
         time_scale=time_scale,
+        icount_shift=icount_shift,
         stamp=not no_stamp,
     )
     try:
