@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from hil.firmware.config_block import FirmwareConfig, encode
-from hil.firmware.qemu import ConsoleLine, QemuBoard, QemuError, QemuTimeoutError
+from hil.firmware.qemu import ConsoleLine, QemuBoard, QemuError, QemuMachine, QemuTimeoutError
 from hil.flash.base import Flasher, FlasherError, UnsupportedOperationError
 from hil.flash.qemu import QemuFlasher
 from tests.support import qemu_probe
@@ -192,3 +192,6 @@ def test_the_qemu_flasher_boots_resets_and_declares_what_it_cannot(probe: Path, 
         peer.close()
     with pytest.raises(FlasherError, match="nothing to reset"):
         QemuFlasher().reset()
+    assert QemuFlasher.for_board("mps2-an385").machine == QemuMachine("mps2-an385", "cortex-m3")
+    with pytest.raises(FlasherError, match="qemu flasher: board 'p-l496g-cell02'"):
+        QemuFlasher.for_board("p-l496g-cell02")

@@ -13,6 +13,7 @@ the process is always killed when the board is closed, also when a wait times ou
 from __future__ import annotations
 
 import contextlib
+import importlib
 import queue
 import shutil
 import subprocess
@@ -51,6 +52,23 @@ class QemuMachine:
 
     machine: str = "mps2-an385"
     cpu: str = "cortex-m3"
+
+
+def machine_for_board(board: str) -> QemuMachine:
+    """The QEMU machine of boards/<board>.yaml (`qemu:`); QemuError for a board QEMU cannot run."""
+    load_board = getattr(importlib.import_module("hil.firmware.boards"), "load_board", None)
+    if load_board is None:  # the board loader is not in this tree yet: the one QEMU board we know
+        if board == "mps2-an385":
+            return QemuMachine("mps2-an385", "cortex-m3")
+        raise QemuError(f"board {board!r}: QEMU runs only mps2-an385")
+    try:
+        loaded = load_board(board)
+    except (OSError, ValueError) as exc:
+        raise QemuError(f"board {board!r}: {exc}") from exc
+    spec = getattr(loaded, "qemu", None)
+    if spec is None:
+        raise QemuError(f"board {board!r} has no qemu: section; QEMU cannot run it (try mps2-an385)")
+    return QemuMachine(str(spec.machine), str(spec.cpu))
 
 
 def qemu_binary(name: str = "qemu-system-arm") -> str:

@@ -15,7 +15,6 @@ the emulator's inventory, and QEMU booting a stamped temporary copy of the image
 
 from __future__ import annotations
 
-import importlib
 import json
 import tempfile
 import threading
@@ -29,11 +28,10 @@ from pydantic import SecretStr
 
 from hil.cloud.client import CloudClient
 from hil.cloud.config import CloudSettings
-from hil.firmware.boards import Board
 from hil.firmware.config_block import ConfigBlockError, FirmwareConfig
 from hil.firmware.console import ConsoleEvent, ConsoleFormatError, ConsoleLog, parse_line
 from hil.firmware.image import ImageError, read_config, stamp
-from hil.firmware.qemu import ConsoleLine, QemuBoard, QemuError, QemuMachine
+from hil.firmware.qemu import ConsoleLine, QemuBoard, QemuError, QemuMachine, machine_for_board
 from hil.flash.base import image_format
 from hil.rig.backends.webhook_inbox import WebhookInbox
 from hil.virtual.cloud.config import EmulatorConfig
@@ -70,20 +68,11 @@ class FirmwareRunOptions:
 
 
 def qemu_machine(board: str) -> QemuMachine:
-    """The QEMU machine of a board file (boards/<board>.yaml `qemu:`); FirmwareRunError for a
-    board QEMU cannot run."""
-    load_board = getattr(importlib.import_module("hil.firmware.boards"), "load_board", None)
-    if load_board is None:  # the board loader is not in this tree yet: the one QEMU board we know
-        if board == "mps2-an385":
-            return QemuMachine("mps2-an385", "cortex-m3")
-        raise FirmwareRunError(f"board {board!r}: QEMU runs only mps2-an385")
+    """The QEMU machine of a board file; FirmwareRunError for a board QEMU cannot run."""
     try:
-        loaded: Board = load_board(board)
-    except (OSError, ValueError) as exc:
-        raise FirmwareRunError(f"board {board!r}: {exc}") from exc
-    if loaded.qemu is None:
-        raise FirmwareRunError(f"board {board!r} has no qemu: section; QEMU cannot run it (try mps2-an385)")
-    return QemuMachine(loaded.qemu.machine, loaded.qemu.cpu)
+        return machine_for_board(board)
+    except QemuError as exc:
+        raise FirmwareRunError(str(exc)) from exc
 
 
 def template_document(name: str) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from hil.firmware.qemu import QEMU_FORMATS, ConsoleLine, QemuBoard, QemuError, QemuMachine
+from hil.firmware.qemu import QEMU_FORMATS, ConsoleLine, QemuBoard, QemuError, QemuMachine, machine_for_board
 from hil.flash.base import FlasherCapabilities, FlasherError, ProgressCallback, image_format, require
 
 
@@ -31,6 +31,17 @@ class QemuFlasher:
         self.on_line = on_line
         self.image: Path | None = None
         self.board: QemuBoard | None = None
+
+    @classmethod
+    def for_board(
+        cls, board: str, *, modem: str | None = None, icount_shift: int | None = None
+    ) -> QemuFlasher:
+        """The flasher for boards/<board>.yaml's QEMU machine; FlasherError when QEMU cannot run it."""
+        try:
+            machine = machine_for_board(board)
+        except QemuError as exc:
+            raise FlasherError(f"qemu flasher: {exc}") from exc
+        return cls(machine, modem=modem, icount_shift=icount_shift)
 
     def flash(self, image: Path, *, progress: ProgressCallback | None = None) -> None:
         fmt = image_format(image)
