@@ -17,6 +17,7 @@ SUBCOMMANDS: dict[str, str] = {
     "image": "hil.cli.image:image",
     "modem": "hil.cli.modem_cmd:modem",
     "modem-sim": "hil.cli.modem_sim:modem_sim",
+    "rigs": "hil.cli.rigs:rigs",
     "sdk": "hil.cli.sdk:sdk",
 }
 
