@@ -75,3 +75,17 @@ def test_hil_fw_run_json_through_the_cli(probe: Path) -> None:
     assert report["ok"] is False and report["dialect"] == "nrf91" and report["exit_status"] == 3
     assert report["console_lines"][0] == "0 I probe config=4e434543"
     assert any(line.endswith(" I echo text=OK") for line in report["console_lines"])
+
+
+def test_faults_injected_into_the_modem_reach_the_running_image(probe: Path) -> None:
+    # The probe echoes every modem line: what the simulator puts on the line while the image runs
+    # (garbage, a reboot's boot URCs, BG95: APP RDY) is what the firmware's UART1 receives.
+    with FirmwareLab(probe, run_for_s=10) as lab:
+        assert lab.board is not None
+        lab.board.wait_for(lambda line: line.text.endswith("echo text=OK"), timeout=10)
+        lab.modem.set_fault({"type": "garbage", "at_s": 0, "kind": "bytes", "hex": "0d0a5a5a5a0d0a"})
+        lab.board.wait_for(lambda line: line.text.endswith("echo text=ZZZ"), timeout=5)
+        lab.modem.reboot()
+        rdy = lab.board.wait_for(lambda line: line.text.endswith("echo text=APP RDY"), timeout=5)
+        assert rdy.monotonic > lab.board.started_at  # type: ignore[operator]
+        assert lab.wait() == 3

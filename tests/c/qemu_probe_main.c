@@ -4,9 +4,10 @@
  *
  * Console: "0 I probe config=<first 4 config block bytes, hex>"; the modem side gets "AT\r\n";
  * then for every line the modem UART delivers "<ms> I echo text=<line>", and a line starting
- * with a lower-case letter gets "ok <line>\r\n" back (a modem's upper-case answers get none, so
- * a simulated modem and the probe do not talk in a loop). "exit N" ends the run with status N
- * (semihosting); "hang" stops answering. No modem byte for 3 s: exit status 3.
+ * with a lower-case letter (but not "ok ") gets "ok <line>\r\n" back: a modem's upper-case
+ * answers and its echo of "ok ..." get none, so the probe and a simulated modem never talk in a
+ * loop. "exit N" ends the run with status N (semihosting); "hang" stops answering. No modem
+ * byte for 3 s: exit status 3.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -94,7 +95,7 @@ int main(void)
         put(" I echo text=");
         put(line);
         put("\n");
-        if (line[0] < 'a' || line[0] > 'z') {
+        if (line[0] < 'a' || line[0] > 'z' || starts_with(line, "ok ")) {
             continue;
         }
         nce_platform_modem_write((const uint8_t *)"ok ", 3u);
