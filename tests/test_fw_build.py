@@ -123,6 +123,8 @@ def test_bad_options_are_usage_errors(tmp_path: Path) -> None:
     assert result.returncode == 2 and "expected one of bg95, bg96, nrf91" in result.stderr
     result = hil("fw", "build", "--target", "vxworks", "--board", "mps2-an385")
     assert result.returncode == 2 and "vxworks" in result.stderr
+    result = hil("fw", "run", str(Path(sys.executable)), "--dialect", "tc35")
+    assert result.returncode == 2 and "'tc35' is not one of" in result.stderr and "nrf91" in result.stderr
     result = hil("fw", "run", str(tmp_path / "missing.elf"))
     assert result.returncode == 2 and "does not exist" in result.stderr
     assert hil("fw", "--help").returncode == 0 and hil("fw", "run", "--help").returncode == 0

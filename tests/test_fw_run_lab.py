@@ -64,6 +64,8 @@ def test_setup_errors_are_clear_and_stop_what_was_started(probe: Path, tmp_path:
         FirmwareLab(probe, config={"template_name": "nope"}).start()
     with pytest.raises(FirmwareRunError, match=r"uplink_period_s: expected 1\.\.86400"):
         FirmwareLab(probe, period_s=0).start()
+    with pytest.raises(FirmwareRunError, match=r"dialect 'tc35': expected one of .*nrf91"):
+        FirmwareLab(probe, dialect="tc35").start()
 
 
 def test_hil_fw_run_json_through_the_cli(probe: Path) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 import click
 from rich.table import Table
 
+from at_commands.dialects.profiles import DIALECT_NAMES
 from hil.cli.lazy import LazyGroup
 from hil.cli.output import print_table
 
@@ -83,7 +84,13 @@ def _progress_line(text: str, event: Any, colour: bool) -> str:
 @click.command("run")
 @click.argument("image", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--board", default="mps2-an385", show_default=True, help="A board QEMU can run.")
-@click.option("--dialect", default="bg95", show_default=True, help="The simulated modem's dialect.")
+@click.option(
+    "--dialect",
+    type=click.Choice(DIALECT_NAMES),
+    default="bg95",
+    show_default=True,
+    help="The simulated modem's dialect.",
+)
 @click.option(
     "--for", "run_for", type=click.IntRange(1, 65535), default=20, show_default=True, help="Run length (s)."
 )

@@ -26,6 +26,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from at_commands.dialects.profiles import DIALECT_NAMES
 from hil.cloud.client import CloudClient
 from hil.cloud.config import CloudSettings
 from hil.firmware.config_block import ConfigBlockError, FirmwareConfig
@@ -229,6 +230,8 @@ class FirmwareLab:
     def _start_modem(self) -> None:
         assert self.emulator is not None
         options = self.options
+        if options.dialect not in DIALECT_NAMES:
+            raise FirmwareRunError(f"dialect {options.dialect!r}: expected one of {', '.join(DIALECT_NAMES)}")
         self.simulator = ModemSimulator(
             options.dialect,
             options.scenario if options.scenario is not None else FAST_MODEM,
