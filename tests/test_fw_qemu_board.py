@@ -195,3 +195,23 @@ def test_the_qemu_flasher_boots_resets_and_declares_what_it_cannot(probe: Path, 
     assert QemuFlasher.for_board("mps2-an385").machine == QemuMachine("mps2-an385", "cortex-m3")
     with pytest.raises(FlasherError, match="qemu flasher: board 'p-l496g-cell02'"):
         QemuFlasher.for_board("p-l496g-cell02")
+
+
+def test_the_board_console_is_a_rig_console_capability(probe: Path, peer: ModemPeer) -> None:
+    from hil.firmware.qemu_console import qemu_console
+    from hil.rig.capabilities import Console, ConsoleDeadError
+
+    with QemuBoard(probe, modem=peer.endpoint) as board:
+        console = qemu_console(board)
+        assert isinstance(console, Console)
+        conn = peer.accept()
+        assert console.expect(r"probe config=(\w+)", timeout=10).group(1) == "ffffffff"
+        conn.sendall(b"gamma\r")
+        assert console.expect(r"echo text=(\w+)", timeout=10).group(1) == "gamma"
+        conn.sendall(b"exit 0\r")
+        assert board.wait(timeout=10) == 0
+        started = time.monotonic()
+        with pytest.raises(ConsoleDeadError):
+            console.expect("never", timeout=5)
+        assert time.monotonic() - started < 4  # QEMU's output ended: at once, not after 5 s
+    assert console.lines()[0] == "0 I probe config=ffffffff"
