@@ -7,12 +7,17 @@ with the JSON report and exit status 1."""
 from __future__ import annotations
 
 import json
+import struct
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import aiocoap
 import pytest
+from aiocoap.numbers import codes
 
+from at_commands.modem import Modem
 from hil.firmware.image import read_config
 from hil.firmware.run import FirmwareLab, FirmwareRunError, FirmwareRunOptions, run_ok
 from tests.support import qemu_probe
@@ -91,3 +96,53 @@ def test_faults_injected_into_the_modem_reach_the_running_image(probe: Path) -> 
         rdy = lab.board.wait_for(lambda line: line.text.endswith("echo text=APP RDY"), timeout=5)
         assert rdy.monotonic > lab.board.started_at  # type: ignore[operator]
         assert lab.wait() == 3
+
+
+def drive_like_the_firmware(device: Modem, lab: FirmwareLab, payload: bytes) -> None:
+    """Over AT: attach, PDP, bootstrap (CoAP GET /bootstrap), one CoAP and one UDP uplink."""
+    assert lab.emulator is not None
+    device.initialize()
+    device.attach()
+    device.activate_pdp()
+    endpoints = lab.emulator.endpoints
+    with device.open_udp("127.0.0.1", int(endpoints["coap"].rsplit(":", 1)[1])) as sock:
+        requests = [
+            aiocoap.Message(code=codes.GET, uri_path=["bootstrap"]),
+            aiocoap.Message(code=codes.POST, payload=payload, uri_query=["t=lab"]),
+        ]
+        for mid, request in enumerate(requests, start=1):
+            request.mtype, request.mid, request.token = aiocoap.CON, mid, bytes([mid])
+            sock.send(request.encode())
+            answer = aiocoap.Message.decode(sock.receive(10).data)
+            assert answer.code == (codes.CONTENT if mid == 1 else codes.CHANGED)
+    with device.open_udp("127.0.0.1", int(endpoints["udp"].rsplit(":", 1)[1])) as sock:
+        sock.send(payload)
+
+
+def test_the_report_shows_what_the_cloud_decoded_and_the_webhook_got(probe: Path) -> None:
+    # The probe sends no uplinks: a second port of the same simulated modem (its pty) does, over
+    # AT, what the firmware does: bootstrap, then one UDP and one CoAP uplink of nce_sensor.
+    values = {"counter": 7, "interval_s": 5, "temperature_c10": -12, "humidity": 40, "battery_mv": 3600}
+    values["uptime_s"] = 99
+    payload = struct.pack("<IIhBHI", *values.values())
+    with FirmwareLab(probe, run_for_s=10) as lab:
+        assert lab.inbox is not None and lab.board is not None
+        # Quiet the probe first (it would answer lower-case lines of the modem's output): the
+        # simulator puts "hang" on its line, and the probe stops reading UART1.
+        lab.board.wait_for(lambda line: line.text.endswith("echo text=OK"), timeout=10)
+        lab.modem.set_fault({"type": "garbage", "at_s": 0, "kind": "bytes", "hex": b"\r\nhang\r\n".hex()})
+        lab.board.wait_for(lambda line: line.text.endswith("echo text=hang"), timeout=10)
+        with Modem.open(lab.modem.start_pty(), "bg95") as device:
+            drive_like_the_firmware(device, lab, payload)
+        assert lab.inbox.wait(lab.iccid, lambda d: d.get("payload", {}).get("value") == values, timeout=10)
+        deadline = time.monotonic() + 10
+        while len((report := lab.report())["uplinks"]) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    uplinks = {u["protocol"]: u for u in report["uplinks"]}
+    assert set(uplinks) == {"UDP", "COAP"} and uplinks["COAP"]["topic"] == "lab"
+    assert all(u["decoded"] == values and "matches_log" not in u for u in uplinks.values())
+    cloud = report["bootstrap"]["cloud"]
+    assert cloud["requests"] == 1 and cloud["psk_set"] is True and cloud["psk_length"] > 0
+    assert report["bootstrap"]["bootstrapped"] is False  # the firmware logged no auth line
+    assert not run_ok(report)
+    assert "secretKey" not in json.dumps(report)

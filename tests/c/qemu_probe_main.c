@@ -6,8 +6,8 @@
  * then for every line the modem UART delivers "<ms> I echo text=<line>", and a line starting
  * with a lower-case letter (but not "ok ") gets "ok <line>\r\n" back: a modem's upper-case
  * answers and its echo of "ok ..." get none, so the probe and a simulated modem never talk in a
- * loop. "exit N" ends the run with status N (semihosting); "hang" stops answering. No modem
- * byte for 3 s: exit status 3.
+ * loop. "exit N" ends the run with status N (semihosting); "hang" (echoed) stops reading.
+ * No modem byte for 3 s: exit status 3.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -86,15 +86,15 @@ int main(void)
         if (starts_with(line, "exit ")) {
             nce_platform_exit((int)(line[5] - '0'));
         }
+        put_u32(nce_platform_now_ms());
+        put(" I echo text=");
+        put(line);
+        put("\n");
         if (starts_with(line, "hang")) {
             for (;;) {
                 nce_platform_sleep_ms(1000u);
             }
         }
-        put_u32(nce_platform_now_ms());
-        put(" I echo text=");
-        put(line);
-        put("\n");
         if (line[0] < 'a' || line[0] > 'z' || starts_with(line, "ok ")) {
             continue;
         }
