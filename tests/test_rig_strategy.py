@@ -51,6 +51,7 @@ class FakeBoard:
         if self.come_back:
             self.later(self.port_delay, lambda: self.link.symlink_to(self.path))
             self.boot(self.port_delay + 0.5)
+            self.boot(self.port_delay + 1.5)  # again, should a loaded machine open the port late
 
     def boot(self, after: float = 0.3) -> None:
         def say() -> None:
