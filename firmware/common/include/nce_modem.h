@@ -102,6 +102,18 @@ typedef struct nce_modem {
     uint8_t event_count;
     int socket_id;      /* the one UDP socket the app uses, -1 when closed */
     int registration_stat;
+    /* added by the implementation (URC state between commands) */
+    int registration_act;     /* AcT of the last registration line, -1 unknown */
+    int reject_cause;         /* EMM cause of the last registration line, -1 none */
+    uint8_t attached;         /* registration events are queued only once attached */
+    uint8_t syncing;          /* boot banners during sync are expected, not events */
+    uint8_t socket_data;      /* a data-arrival URC came for the socket */
+    uint8_t need_cnma;        /* a +CMT was delivered: acknowledge with AT+CNMA=1 */
+    int open_result;          /* +QIOPEN: <id>,<err> result, -1 while waiting */
+    uint8_t sms_index_count;
+    int sms_index[4];         /* +CMTI indices still to read */
+    char remote_host[48];     /* nRF #XSENDTO target */
+    uint16_t remote_port;
 } nce_modem_t;
 
 /* Bind the modem to an AT driver instance; `dialect` may be NCE_DIALECT_AUTO. */
