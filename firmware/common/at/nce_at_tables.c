@@ -399,18 +399,19 @@ int nce_at_is_ipv4(const char *line)
 
 /* ---- binary headers (framing.DEFAULT_BINARY_RULES) ---------------------------------------- */
 
-/* Whole-line patterns: 'L' the length (digits), 'D' digits, 'Q' a quoted string, else literal. */
+/* Whole-line patterns: 'l' the length (digits), 'd' digits, 'q' a quoted string, else literal
+ * (the literal prefixes are upper case, so the tokens never clash with them). */
 static const char *const k_binary_rules[] = {
-    "+QIRD: L", "+QIRD: L,Q,D", "+QSSLRECV: L", "#XRECVFROM: L,Q,D", "#XRECVFROM: D,D,L,Q,D",
-    "#XRECV: L", "#XRECV: D,D,L", "#XUDPDATA: L", "#XUDPDATA: L,Q,D", "#XTCPDATA: L",
-    "+CIPRXGET: 2,D,L,D", "#SRECV: D,L"};
+    "+QIRD: l", "+QIRD: l,q,d", "+QSSLRECV: l", "#XRECVFROM: l,q,d", "#XRECVFROM: d,d,l,q,d",
+    "#XRECV: l", "#XRECV: d,d,l", "#XUDPDATA: l", "#XUDPDATA: l,q,d", "#XTCPDATA: l",
+    "+CIPRXGET: 2,d,l,d", "#SRECV: d,l"};
 
 static long match_rule(const char *pattern, const char *line)
 {
     long length = -1;
 
     for (; *pattern != '\0'; pattern++) {
-        if (*pattern == 'L' || *pattern == 'D') {
+        if (*pattern == 'l' || *pattern == 'd') {
             long value = 0;
             int digits = 0;
 
@@ -424,10 +425,10 @@ static long match_rule(const char *pattern, const char *line)
             if (digits == 0) {
                 return -1;
             }
-            if (*pattern == 'L') {
+            if (*pattern == 'l') {
                 length = value;
             }
-        } else if (*pattern == 'Q') {
+        } else if (*pattern == 'q') {
             if (*line != '"') {
                 return -1;
             }

@@ -130,14 +130,18 @@ static void on_urc(void *ctx, const nce_at_event_t *event)
         if (strcmp(kind, "recv") == 0) {
             m->socket_data = 1u;
         } else if (strcmp(kind, "pdpdeact") == 0) {
-            queue_event(m, NCE_MODEM_EVENT_PDP_DOWN, 1);
+            if (m->attached != 0u) {
+                queue_event(m, NCE_MODEM_EVENT_PDP_DOWN, 1);
+            }
         } else if (strcmp(kind, "closed") == 0) {
             m->socket_id = -1;
         }
     } else if (nce_at_starts_with(line, "+CGEV:")) {
         if (strstr(line, "PDN DEACT") != NULL || strstr(line, "NW DEACT") != NULL ||
             strstr(line, "ME DEACT") != NULL || strstr(line, "DETACH") != NULL) {
-            queue_event(m, NCE_MODEM_EVENT_PDP_DOWN, 0);
+            if (m->attached != 0u) { /* CFUN=0 before an attach detaches too: no event */
+                queue_event(m, NCE_MODEM_EVENT_PDP_DOWN, 0);
+            }
         }
     } else if (nce_at_starts_with(line, "+CMTI:")) {
         long index;
