@@ -20,6 +20,7 @@ from hil.cli.output import print_table
 SUBCOMMANDS = {"build": "hil.cli.fw:build_command", "run": "hil.cli.fw:run_command"}
 if importlib.util.find_spec("hil.cli.fw_flash") is not None:
     SUBCOMMANDS["flash"] = "hil.cli.fw_flash:flash"
+    SUBCOMMANDS["probes"] = "hil.cli.fw_flash:probes"
 
 
 @click.group(cls=LazyGroup, lazy_subcommands=SUBCOMMANDS)
