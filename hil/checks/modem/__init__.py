@@ -1,0 +1,1 @@
+"""Modem-mode checks: the harness drives the modem over AT and checks it against the 1NCE API."""
