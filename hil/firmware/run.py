@@ -19,7 +19,7 @@ import json
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -114,6 +114,34 @@ def _host_port(url: str) -> tuple[str, int]:
     return host, int(port)
 
 
+def lab_config(
+    endpoints: Mapping[str, Any],
+    *,
+    period_s: int,
+    run_for_s: int,
+    extra: Mapping[str, Any] | None = None,
+    where: str = "fw run config",
+) -> FirmwareConfig:
+    """The config block for an image in the virtual lab: the emulator's UDP and CoAP endpoints,
+    the uplink period and the run length (0 = run until QEMU is killed), plus `extra` fields.
+    Shared by FirmwareLab and VirtualLab.open_firmware_rig."""
+    udp_host, udp_port = _host_port(str(endpoints["udp"]))
+    coap_host, coap_port = _host_port(str(endpoints["coap"]))
+    values: dict[str, Any] = {
+        "udp_host": udp_host,
+        "udp_port": udp_port,
+        "coap_host": coap_host,
+        "coap_port": coap_port,
+        "uplink_period_s": period_s,
+        "run_for_s": run_for_s,
+    }
+    values.update(extra or {})
+    try:
+        return FirmwareConfig.from_mapping(values, where=where)
+    except ConfigBlockError as exc:
+        raise FirmwareRunError(str(exc)) from exc
+
+
 @dataclass
 class SentSms:
     id: int | None
@@ -192,21 +220,12 @@ class FirmwareLab:
     def _config_for_run(self) -> FirmwareConfig:
         assert self.emulator is not None
         options = self.options
-        udp_host, udp_port = _host_port(self.emulator.endpoints["udp"])
-        coap_host, coap_port = _host_port(self.emulator.endpoints["coap"])
-        values: dict[str, Any] = {
-            "udp_host": udp_host,
-            "udp_port": udp_port,
-            "coap_host": coap_host,
-            "coap_port": coap_port,
-            "uplink_period_s": options.period_s,
-            "run_for_s": options.run_for_s,
-        }
-        values.update(options.config)
-        try:
-            return FirmwareConfig.from_mapping(values, where="fw run config")
-        except ConfigBlockError as exc:
-            raise FirmwareRunError(str(exc)) from exc
+        return lab_config(
+            self.emulator.endpoints,
+            period_s=options.period_s,
+            run_for_s=options.run_for_s,
+            extra=options.config,
+        )
 
     def _start_cloud(self) -> None:
         inventory = demo_inventory(4)
@@ -466,10 +485,12 @@ def run_ok(report: dict[str, Any]) -> bool:
 
 
 __all__ = [
+    "FAST_MODEM",
     "FirmwareLab",
     "FirmwareRunError",
     "FirmwareRunOptions",
     "QemuError",
+    "lab_config",
     "parse_line",
     "read_image_config",
     "run_ok",

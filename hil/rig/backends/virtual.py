@@ -8,12 +8,20 @@ rig's Cloud is our hil.cloud client against that emulator, so the cloud sees eve
 
 Faults are injected per rig (`faults=("registration_denied",)`), for the tests and for labs that
 want to see how their suites fail.
+
+Firmware-mode rigs live in the same lab: the firmware image (stamped with the lab's endpoints)
+runs in QEMU with UART1 on a simulated modem on its own SIM, and checks read its console:
+
+    with VirtualLab(rigs=2) as lab:
+        rig = lab.open_firmware_rig(lab.firmware_spec(0), ensure_image(), period_s=3)
+        console, cloud = rig.get(Console), rig.get(Cloud)
 """
 
 from __future__ import annotations
 
 import json
 import socket
+import tempfile
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -26,8 +34,13 @@ from at_commands.modem import Modem
 from at_commands.transcript import Transcript
 from hil.cloud.client import CloudClient
 from hil.cloud.config import CloudSettings
+from hil.firmware.build import DIALECTS as FIRMWARE_DIALECTS
+from hil.firmware.qemu import QemuError, machine_for_board
+from hil.firmware.run import FAST_MODEM, FirmwareRunError, lab_config, stamp_copy, template_document
+from hil.flash.base import Flasher, FlasherError, image_format
+from hil.rig.backends.firmware_rig import UNPLUG_AFTER_LINES, QemuRigFlasher
 from hil.rig.backends.webhook_inbox import WebhookInbox
-from hil.rig.capabilities import Cloud
+from hil.rig.capabilities import Cloud, Console, LineConsole
 from hil.rig.rig import Rig
 from hil.rig.rigfile import RigSpec
 from hil.virtual.cloud.config import EmulatorConfig
@@ -37,6 +50,8 @@ from hil.virtual.network.inventory import demo_inventory
 
 # Dialects whose full modem-mode smoke suite the simulator supports; rigs take them in turn.
 DEFAULT_DIALECTS: tuple[str, ...] = ("bg95", "bg96", "sim7080", "me910", "sara-r5", "nrf91")
+# Dialects the firmware image (AUTO dialect) and the simulator both speak, for firmware-mode rigs.
+FIRMWARE_RIG_DIALECTS: tuple[str, ...] = tuple(d for d in ("bg95", "nrf91", "bg96") if d in FIRMWARE_DIALECTS)
 FAULTS = ("modem_reboot", "registration_denied", "sim_missing", "cloud_down", "console_dead")
 TEMPLATE_NAME = "nce_sensor"
 TEMPLATE_FILE = Path(__file__).resolve().parents[3] / "firmware" / "common" / "templates" / "nce_sensor.json"
@@ -49,10 +64,9 @@ class VirtualLabError(RuntimeError):
 def sensor_template() -> dict[str, Any]:
     """The firmware's Energy Saver template (firmware/common/templates/nce_sensor.json)."""
     try:
-        document: dict[str, Any] = json.loads(TEMPLATE_FILE.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise VirtualLabError(f"{TEMPLATE_FILE}: cannot read the BCL template: {exc.strerror}") from exc
-    return document
+        return template_document(TEMPLATE_NAME)
+    except FirmwareRunError as exc:
+        raise VirtualLabError(f"cannot read the BCL template: {exc}") from exc
 
 
 @dataclass
@@ -223,6 +237,106 @@ class VirtualLab:
                 Cloud(client, endpoints=self.endpoints, emulator=self.emulator, inbox=self.inbox),
                 client.close,
             )
+        except BaseException:
+            rig.close()
+            raise
+        return rig
+
+    # --- firmware-mode rigs ---------------------------------------------------------------
+    def firmware_spec(self, index: int, *, name: str | None = None, dialect: str | None = None) -> RigSpec:
+        """The spec of firmware-mode rig `index` (0-based): virtual-fw-<n>, taking in turn the
+        dialects both the firmware and the simulator speak (FIRMWARE_RIG_DIALECTS)."""
+        chosen = dialect or FIRMWARE_RIG_DIALECTS[index % len(FIRMWARE_RIG_DIALECTS)]
+        return self.spec(index, name=name or f"virtual-fw-{index + 1}", dialect=chosen)
+
+    def open_firmware_rig(
+        self,
+        spec: RigSpec,
+        image: Path,
+        *,
+        faults: Iterable[str] = (),
+        period_s: int = 3,
+        run_for_s: int = 0,
+        config: dict[str, Any] | None = None,
+        icount_shift: int | None = None,
+    ) -> Rig:
+        """A FIRMWARE-mode rig: `image` (ELF or BIN, e.g. hil.firmware.cache.ensure_image())
+        stamped with the lab's UDP/CoAP endpoints, `period_s` and `run_for_s` (0: runs until the
+        rig closes; QEMU is killed then), booted in QEMU on spec.board through the rig's Flasher
+        (flashing = booting; reset = boot again), UART1 on a simulated modem (spec.dialect, one of
+        FIRMWARE_RIG_DIALECTS) on a SIM claimed from the lab's cloud (spec.iccid pins one).
+
+        Capabilities: Console (UART0 lines, LineConsole: history in lines()), Flasher
+        (QemuRigFlasher; .image is the stamped copy), Cloud (as open_rig), VirtualControls.
+        Faults: registration_denied, sim_missing, modem_reboot (the simulator, before boot);
+        cloud_down (the Cloud client points at a dead URL); console_dead (the console's source
+        closes after the first lines, QEMU runs on: checks get ConsoleDeadError). `config` adds
+        FirmwareConfig fields to stamp. The returned rig's spec carries the claimed ICCID.
+        Raises VirtualLabError (lab, dialect, board, image) or FlasherError (QEMU did not start)."""
+        if not self._started or self.host is None or self.inbox is None:
+            raise VirtualLabError("the virtual lab is not started")
+        chosen = tuple(faults)
+        for fault in chosen:
+            if fault not in FAULTS:
+                raise ValueError(f"unknown fault {fault!r}; expected one of {', '.join(FAULTS)}")
+        dialect = spec.dialect or FIRMWARE_RIG_DIALECTS[0]
+        if dialect not in FIRMWARE_RIG_DIALECTS:
+            raise VirtualLabError(
+                f"rig {spec.name}: dialect {dialect!r} has no firmware-mode rig; "
+                f"expected one of {', '.join(FIRMWARE_RIG_DIALECTS)}"
+            )
+        try:
+            machine = machine_for_board(spec.board or "mps2-an385")
+            image_format(Path(image))
+            stamped_config = lab_config(
+                self.endpoints, period_s=period_s, run_for_s=run_for_s, extra=config, where=f"rig {spec.name}"
+            )
+        except (QemuError, FlasherError, FirmwareRunError) as exc:
+            raise VirtualLabError(f"rig {spec.name}: {exc}") from exc
+        simulator = ModemSimulator(
+            dialect,
+            FAST_MODEM,
+            time_scale=self.time_scale,
+            network=self.endpoints["netlink"],
+            host=self.host,
+            name=spec.name,
+            iccid=spec.iccid,
+        )
+        rig = Rig(spec)
+        rig.on_close(simulator.stop)
+        try:
+            claimed = simulator.modem.claimed
+            iccid = claimed.iccid if claimed is not None else (spec.iccid or "")
+            rig.spec = replace(spec, iccid=iccid, dialect=dialect)
+            controls = VirtualControls(simulator, iccid, chosen)
+            for fault in chosen:
+                controls.inject(fault)
+            rig.add(VirtualControls, controls)
+            api_url = _dead_url() if "cloud_down" in chosen else None
+            client = CloudClient(self.settings(api_url), timeout=10.0)
+            rig.add(
+                Cloud,
+                Cloud(client, endpoints=self.endpoints, emulator=self.emulator, inbox=self.inbox),
+                client.close,
+            )
+            scratch = tempfile.TemporaryDirectory(prefix=f"nce-{spec.name}-")
+            rig.on_close(scratch.cleanup)
+            suffix = ".bin" if image_format(Path(image)) == "bin" else ".elf"
+            try:
+                boot_image = stamp_copy(Path(image), stamped_config, Path(scratch.name) / f"stamped{suffix}")
+            except FirmwareRunError as exc:
+                raise VirtualLabError(f"rig {spec.name}: {exc}") from exc
+            console = LineConsole(f"{spec.name} uart0")
+            flasher = QemuRigFlasher(
+                machine,
+                simulator.start_tcp(),
+                console,
+                unplug_after_lines=UNPLUG_AFTER_LINES if "console_dead" in chosen else None,
+                icount_shift=icount_shift,
+            )
+            rig.add(Console, console)  # type: ignore[type-abstract]  # Protocols as keys
+            rig.add(Flasher, flasher, flasher.close)  # type: ignore[type-abstract]
+            flasher.flash(boot_image)
         except BaseException:
             rig.close()
             raise
