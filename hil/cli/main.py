@@ -18,6 +18,7 @@ SUBCOMMANDS: dict[str, str] = {
     "modem": "hil.cli.modem_cmd:modem",
     "modem-sim": "hil.cli.modem_sim:modem_sim",
     "rigs": "hil.cli.rigs:rigs",
+    "run": "hil.cli.run:run",
     "sdk": "hil.cli.sdk:sdk",
 }
 
