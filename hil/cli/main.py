@@ -17,7 +17,9 @@ SUBCOMMANDS: dict[str, str] = {
     "image": "hil.cli.image:image",
     "modem": "hil.cli.modem_cmd:modem",
     "modem-sim": "hil.cli.modem_sim:modem_sim",
+    "report": "hil.cli.report:report",
     "rigs": "hil.cli.rigs:rigs",
+    "runs": "hil.cli.runs:runs",
     "run": "hil.cli.run:run",
     "sdk": "hil.cli.sdk:sdk",
 }
