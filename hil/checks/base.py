@@ -93,20 +93,25 @@ class CheckInfo:
     function: CheckFunction
     needs: tuple[type, ...]  # capabilities the check asks the rig for
     summary: str  # first line of the docstring
+    # The measurement names the check records; a suite's limits may only name these.
+    measurements: tuple[str, ...] = ()
 
 
 REGISTRY: dict[tuple[str, Mode], CheckInfo] = {}
 
 
-def check(name: str, mode: Mode, needs: tuple[type, ...] = ()) -> Callable[[CheckFunction], CheckFunction]:
-    """Register a check implementation for (name, mode)."""
+def check(
+    name: str, mode: Mode, needs: tuple[type, ...] = (), measurements: tuple[str, ...] = ()
+) -> Callable[[CheckFunction], CheckFunction]:
+    """Register a check implementation for (name, mode); `measurements` declares the names it
+    records, so a suite file's limits can be checked against them."""
 
     def register(function: CheckFunction) -> CheckFunction:
         key = (name, mode)
         if key in REGISTRY:
             raise ValueError(f"check {name!r} in {mode} mode is registered twice")
         summary = (function.__doc__ or name).strip().splitlines()[0]
-        REGISTRY[key] = CheckInfo(name, mode, function, needs, summary)
+        REGISTRY[key] = CheckInfo(name, mode, function, needs, summary, tuple(measurements))
         return function
 
     return register
@@ -114,7 +119,10 @@ def check(name: str, mode: Mode, needs: tuple[type, ...] = ()) -> Callable[[Chec
 
 def run_check(name: str, ctx: CheckContext) -> CheckRecord:
     """Run one check; never raises for a check's own failure. Exceptions become a failed record
-    with a failure class (CheckFailedError's own, MissingCapabilityError -> infra, else dut)."""
+    with a failure class (CheckFailedError's own, else hil.checks.classify.classify: typed modem,
+    SIM, network and cloud errors to their class, MissingCapabilityError -> infra, else dut)."""
+    from hil.checks.classify import classify  # imports this module
+
     load_builtin_checks()
     started = time.monotonic()
     info = REGISTRY.get((name, ctx.mode))
@@ -134,7 +142,7 @@ def run_check(name: str, ctx: CheckContext) -> CheckRecord:
     except Exception as exc:
         record = CheckRecord(name, ctx.rig.name)
         record.steps.append(Step(name, error=f"{type(exc).__name__}: {exc}"))
-        record.failure_class = "dut"
+        record.failure_class = classify(exc)
     if not record.passed and record.failure_class is None:
         record.failure_class = "dut"
     if record.passed:
