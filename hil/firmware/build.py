@@ -176,12 +176,14 @@ def _zephyr_board(board: str) -> str:
 def _build_zephyr(board: str, out: Path) -> tuple[Path, Path]:
     west = _tool(
         "west",
-        "install west and a Zephyr workspace (pip install west; west init -l firmware/zephyr; west update)",
+        "install west and a Zephyr workspace (pip install west; from the repository: "
+        "west init -l --mf firmware/zephyr/west.yml . && west update)",
     )
     if not os.environ.get("ZEPHYR_BASE") and not any((p / ".west").is_dir() for p in (REPO, *REPO.parents)):
         raise FirmwareBuildError(
-            "no Zephyr workspace: set ZEPHYR_BASE or run from a west workspace "
-            "(west init -l firmware/zephyr && west update)"
+            "no Zephyr workspace: set ZEPHYR_BASE or make the repository's parent one "
+            "(from the repository: west init -l --mf firmware/zephyr/west.yml . && west update; "
+            "nRF91: --mf firmware/zephyr/west-ncs.yml)"
         )
     command = [west, "build", "-b", _zephyr_board(board), str(REPO / "firmware" / "zephyr"), "-d", str(out)]
     _run([*command, "--pristine", "auto"], "Zephyr build (west build)")
