@@ -278,7 +278,7 @@ def bars(
     if not items:
         return no_data(kind, title)
     top = max(*(b.high if b.high is not None else b.value for b in items), y_max or 0.0)
-    canvas = _Canvas(title)
+    canvas = _Canvas(title, legend=True)  # the legend's room holds the value labels of full bars
     y_ticks = nice_ticks(0, (top or 1.0) * (1.0 if y_max and top <= y_max else 1.12), 4)
     sy = _Scale(0, y_ticks[-1], canvas.top + canvas.plot_h, canvas.top)
     canvas.y_axis(y_ticks, sy, y_label)
