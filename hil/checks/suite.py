@@ -18,7 +18,7 @@ not declare, ill-typed limits (non-numbers, low > high, expected mixed with low/
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -108,6 +108,14 @@ class _SuiteReader:
     def problem(self, path: KeyPath, expected: str, got: object = None) -> None:
         self.problems.append(self.source.problem(path, expected, got))
 
+    def wrong(self, path: KeyPath, expected: str, container: Mapping[Any, Any]) -> None:
+        """A problem with the value of path[-1] in `container`, or with its absence."""
+        key = path[-1]
+        if key in container:
+            self.problem(path, expected, container[key])
+        else:
+            self.problems.append(replace(self.source.problem(path, expected), got="nothing"))
+
     def where(self, path: KeyPath) -> str:
         line = self.source.line(path)
         return f"{self.source.file}:{line}" if line is not None else self.source.file
@@ -122,9 +130,7 @@ class _SuiteReader:
                 self.problem((str(key),), f"one of the keys {', '.join(TOP_KEYS)}", str(key))
         name = data.get("suite")
         if not isinstance(name, str) or not name.strip():
-            self.problem(
-                ("suite",), "the suite's name (a non-empty string)", name if "suite" in data else "nothing"
-            )
+            self.wrong(("suite",), "the suite's name (a non-empty string)", data)
             name = ""
         description = data.get("description", "")
         if not isinstance(description, str):
@@ -133,7 +139,7 @@ class _SuiteReader:
         checks = data.get("checks")
         entries: list[SuiteEntry] = []
         if not isinstance(checks, list) or not checks:
-            self.problem(("checks",), "a non-empty list of checks", checks if "checks" in data else "nothing")
+            self.wrong(("checks",), "a non-empty list of checks", data)
         else:
             seen: dict[tuple[str, Mode], int] = {}
             for index, item in enumerate(checks):
@@ -163,7 +169,7 @@ class _SuiteReader:
         name = item.get("check")
         known = sorted({check for check, _ in REGISTRY})
         if not isinstance(name, str):
-            self.problem((*path, "check"), "a check name", name if "check" in item else "nothing")
+            self.wrong((*path, "check"), "a check name", item)
             return None
         implemented = tuple(mode for mode in MODES if (name, mode) in REGISTRY)
         if not implemented:
