@@ -84,9 +84,6 @@ class ModemCheck:
             self.record.failure_class = blame
         return value
 
-    def fail(self, message: str, failure_class: str) -> CheckFailedError:
-        return CheckFailedError(message, failure_class)
-
     def param(self, name: str, default: Any) -> Any:
         return self.ctx.param(name, default)
 
