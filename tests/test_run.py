@@ -189,30 +189,36 @@ def test_registration_denied_is_a_network_failure_retried_once(tmp_path: Path) -
     assert "virtual-1 modem attach 1: FAIL (network)" in result.stdout
 
 
-def test_a_dut_failure_is_not_retried(tmp_path: Path) -> None:
+def test_a_modem_reboot_is_a_dut_failure_and_not_retried(tmp_path: Path) -> None:
     db = tmp_path / "results.db"
-    impossible = QUICK_SUITE.replace(
-        "  - check: signal\n    modes: [modem]\n",
-        "  - check: signal\n    modes: [modem]\n    limits:\n      rssi: {high: -200}\n",
+    suite = write_suite(tmp_path)
+    result = run_hil(
+        db,
+        "--mode",
+        "modem",
+        "--suite",
+        str(suite),
+        "--fault",
+        "virtual-1=modem_reboot",
+        "--no-report",
+        "--json",
     )
-    suite = write_suite(tmp_path, impossible)
-    result = run_hil(db, "--mode", "modem", "--suite", str(suite), "--no-report", "--json")
     assert result.returncode == 1, explain(result)
     data = only_run(db)
-    signal = [s for s in data.records if s.record.check == "signal"]
-    assert len(signal) == 1 and signal[0].attempt == 1
-    assert signal[0].record.failure_class == "dut"
-    assert not signal[0].record.passed
-    assert all(s.record.passed for s in data.records if s.record.check != "signal")
+    attach = [s for s in data.records if s.record.check == "attach"]
+    assert len(attach) == 1 and attach[0].attempt == 1, "a dut failure must not be retried"
+    assert attach[0].record.failure_class == "dut"
+    assert "dut" not in TRANSIENT_CLASSES
+    assert all(s.record.passed for s in data.records if s.record.check != "attach")
     records = json.loads(result.stdout)["records"]
-    assert [r["failure_class"] for r in records if r["check"] == "signal"] == ["dut"]
+    assert [(r["check"], r["failure_class"]) for r in records if not r["passed"]] == [("attach", "dut")]
 
 
 @pytest.mark.parametrize(
     ("name", "text", "line"),
     [
         ("unknown-check.yaml", QUICK_SUITE.replace("check: signal", "check: signul"), 8),
-        ("bad-limits.yaml", QUICK_SUITE + "    limits:\n      rssi: {low: 5, high: 1}\n", 10),
+        ("bad-limits.yaml", QUICK_SUITE + "    limits:\n      rssi: {low: 5, high: 1}\n", 11),
     ],
 )
 def test_a_bad_suite_file_is_a_usage_error_and_nothing_runs(
@@ -222,7 +228,7 @@ def test_a_bad_suite_file_is_a_usage_error_and_nothing_runs(
     suite = write_suite(tmp_path, text, name)
     result = run_hil(db, "--mode", "modem", "--suite", str(suite))
     assert result.returncode == 2, explain(result)
-    assert f"{suite}:" in result.stderr, explain(result)
+    assert f"{suite}:{line}" in result.stderr and "expected" in result.stderr, explain(result)
     assert no_runs(db)
 
 
@@ -276,7 +282,7 @@ def test_progress_lines_and_a_narrow_live_display() -> None:
     record = CheckRecord("attach", "virtual-2", steps=[Step("attach", error="denied")], duration_s=1.25)
     record.failure_class = "network"
     finished = CheckFinished("virtual-2", "modem", "attach", 1, 1, record, True)
-    assert plain_line(finished) == "virtual-2 modem attach 1: FAIL (network) 1.2 s, retrying"
+    assert plain_line(finished) == "virtual-2 modem attach 1: FAIL (network) 1.25 s, retrying"
     console = Console(width=12, force_terminal=True, record=True)
     live = LiveProgress(console)
     live(RunStarted(7, ("virtual-1", "virtual-2"), ("modem",), 6, 0, False))

@@ -14,7 +14,7 @@ from hil.cli.main import SUBCOMMANDS
 from hil.records.db import ResultsDB
 from tests.test_run import HIL, explain, hil_command, hil_env, only_run, run_hil, write_suite
 
-ROUNDS = 4
+ROUNDS = 8
 RIGS = 2
 CHECKS = 3  # the quick suite
 

@@ -47,8 +47,9 @@ PLAN_OPTIONS = (
     "time_scale",
     "image",
 )
-# Key measurements for the summary: (column, check, measurement-name test, format).
-ATTACH = ("attach", "time_to_attach")
+# Key measurements for the summary table (modem-mode and firmware-mode names).
+ATTACH_TIME = ("time_to_attach", "attach_time")
+BCL_SAVING = ("saving_pct",)
 
 
 @click.command()
@@ -292,14 +293,15 @@ def _write_report(db: ResultsDB, run_id: int, path: Path, as_json: bool) -> Path
 # -- summary ---------------------------------------------------------------------------------------
 
 
-def _measurement(records: list[StoredRecord], check: str | None, test: str) -> list[float]:
+def _measurement(records: list[StoredRecord], check: str | None, names: tuple[str, ...]) -> list[float]:
+    """Numeric values of the measurements called one of `names` (of `check`'s records, if given)."""
     values = []
     for stored in records:
         if check is not None and stored.record.check != check:
             continue
         for step in stored.record.steps:
             for m in step.measurements:
-                if test in m.name and isinstance(m.value, int | float) and not isinstance(m.value, bool):
+                if m.name in names and isinstance(m.value, int | float) and not isinstance(m.value, bool):
                     values.append(float(m.value))
     return values
 
@@ -334,8 +336,8 @@ def _summary(result: RunResult, data: RunData, report: Path | None) -> None:
         for mode in modes:
             records = groups.get((rig_name, mode), [])
             failed = [s for s in records if not s.record.passed]
-            attach = _mean(_measurement(records, "attach", "time_to_attach"))
-            saving = _mean(_measurement(records, None, "saving"))
+            attach = _mean(_measurement(records, "attach", ATTACH_TIME))
+            saving = _mean(_measurement(records, None, BCL_SAVING))
             state = outcome.state if outcome.state != "finished" else outcome.health
             table.add_row(
                 rig_name,

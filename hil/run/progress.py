@@ -40,7 +40,7 @@ def plain_line(event: Event) -> str | None:
         retry = ", retrying" if event.will_retry else ""
         return (
             f"{event.rig} {event.mode} {event.check} {event.round}{attempt}: "
-            f"{outcome} {record.duration_s:.1f} s{retry}"
+            f"{outcome} {_seconds(record.duration_s)}{retry}"
         )
     if isinstance(event, HealthChecked) and event.health != "good":
         return f"{event.rig} {event.mode} health {event.round}: {event.health.upper()}: {event.reason}"
@@ -52,6 +52,10 @@ def plain_line(event: Event) -> str | None:
         done = f", {event.already_done} already done" if event.resumed else ""
         return f"{what} {event.run_id}: {len(event.rigs)} rig(s), {'+'.join(event.modes)} mode, {total}{done}"
     return None
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.2f} s" if value < 10 else f"{value:.1f} s"
 
 
 class _Stream(Protocol):
