@@ -112,7 +112,7 @@ def test_three_rigs_run_in_parallel(tmp_path: Path) -> None:
     assert result.returncode == 0, explain(result)
     data = only_run(db)
     assert {r.name for r in data.rigs} == {"virtual-1", "virtual-2", "virtual-3"}
-    spans = {}
+    spans: dict[str, list[tuple[float, float]]] = {}
     for stored in data.records:
         start = stored.record.started
         spans.setdefault(stored.rig, []).append((start, start + stored.record.duration_s))
