@@ -85,6 +85,7 @@ class Tokenizer:
         self._raw_parts: list[bytes] = []
         self._skip_lf = False  # a header ended in CR at a chunk boundary; its LF may follow
         self._discarding = False  # inside an overlong line: drop until the next line end
+        self._swallow_space = False  # a "> " prompt's space may start the next chunk
         self.prompts_enabled = False
 
     @property
@@ -99,6 +100,7 @@ class Tokenizer:
         self._raw_parts = []
         self._skip_lf = False
         self._discarding = False
+        self._swallow_space = False
         self.prompts_enabled = False
 
     def feed(self, chunk: bytes) -> list[Token]:
@@ -106,6 +108,9 @@ class Tokenizer:
         data = self._buffer + chunk if self._buffer else chunk
         self._buffer = b""
         pos = 0
+        if self._swallow_space:
+            self._swallow_space = False
+            pos = 1 if data[:1] == b" " else 0
         end = len(data)
         if self._discarding:
             pos = self._skip_overlong(data, 0, tokens)
@@ -140,8 +145,6 @@ class Tokenizer:
             tokens.append((NOISE, b"binary length over limit: " + header[:80]))
             return False
         self._raw_left = length
-        if not length:
-            tokens.append((DATA, b""))
         return True
 
     def _read_lines(self, data: bytes, pos: int, tokens: list[Token]) -> int:
@@ -149,6 +152,12 @@ class Tokenizer:
         end = len(data)
         for match in _LINE_RE.finditer(data, pos):
             start, stop = match.span()
+            if self.prompts_enabled and data[start : start + 1] in (b">", b"@"):
+                # A prompt has no line end (reference §0.1): whatever follows it in the same
+                # chunk is the next line, not part of the prompt's.
+                start = self._prompt(data, start, tokens)
+                if start == stop:
+                    continue
             if self._inline_prefixes and data.startswith(self._inline_prefixes, start):
                 raw_at = self._match_inline(data, start, stop, tokens)
                 if raw_at is not None:
@@ -156,16 +165,13 @@ class Tokenizer:
             if stop == end:
                 # Unterminated: a prompt, or the start of a line still arriving.
                 tail = data[start:]
-                if self.prompts_enabled and tail in PROMPT_BYTES:
-                    tokens.append((PROMPT, tail.strip().decode()))
-                    return -1
                 if len(tail) > self._max_line:
                     tokens.append((NOISE, b"overlong line: " + tail[:80]))
                     self._discarding = True
                     return -1
                 self._buffer = tail
                 return -1
-            line = match.group()
+            line = data[start:stop]
             if len(line) > self._max_line:
                 tokens.append((NOISE, b"overlong line: " + line[:80]))
                 continue
@@ -173,12 +179,28 @@ class Tokenizer:
                 length = self._block_length(line)
                 if length is not None and self._start_raw(length, tokens, line):
                     self._emit_line(line, tokens)
+                    if not length:
+                        tokens.append((DATA, b""))  # after its header, as every payload
                     after = stop + 2 if data[stop : stop + 2] == b"\r\n" else stop + 1
-                    if data[stop : stop + 1] == b"\r" and stop + 1 == end:
+                    if length and data[stop : stop + 1] == b"\r" and stop + 1 == end:
                         self._skip_lf = True
                     return after
             self._emit_line(line, tokens)
         return -1
+
+    def _prompt(self, data: bytes, start: int, tokens: list[Token]) -> int:
+        """A prompt at data[start]: its token; returns where the next line starts (after the
+        space of "> ", which may also be the first byte of the next chunk)."""
+        prompt = data[start : start + 1]
+        tokens.append((PROMPT, prompt.decode()))
+        self.prompts_enabled = False
+        start += 1
+        if prompt == b">":
+            if start == len(data):
+                self._swallow_space = True
+            elif data[start : start + 1] == b" ":
+                start += 1
+        return start
 
     def _match_inline(self, data: bytes, start: int, stop: int, tokens: list[Token]) -> int | None:
         for rule in self._inline_rules:
@@ -187,6 +209,8 @@ class Tokenizer:
                 length = int(header.group("length"))
                 if self._start_raw(length, tokens, header.group()):
                     self._emit_line(header.group(), tokens)
+                    if not length:
+                        tokens.append((DATA, b""))
                     return header.end()
                 return None
         # No header (yet): an unterminated "+CARECV: 1" waits in the buffer for "2,...".

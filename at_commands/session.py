@@ -184,6 +184,16 @@ class AtSession:
         self._urc_awaiting_data = None
         self._data_to_response = False
 
+    def _rebooted(self) -> None:
+        """A boot line: forget modes and waiting URCs, as reset(), but keep the tokenizer's input:
+        what it holds now came after the boot line (in the same chunk), so dropping it would make
+        the result depend on where the port split the bytes."""
+        self.numeric_results = False
+        self._urc_awaiting_body = None
+        self._urc_awaiting_data = None
+        self._data_to_response = False
+        self.tokenizer.prompts_enabled = False
+
     # -- the modem side --------------------------------------------------------------------------
 
     def feed(self, data: bytes, now: float | None = None) -> list[Event]:
@@ -265,7 +275,7 @@ class AtSession:
             else:
                 error = ModemRebootedError(pending.spec.text, line, response.lines)
                 self._finish(pending, line, error, now, events)
-            self.reset()
+            self._rebooted()
             events.append(RebootEvent(line))
             events.append(UrcEvent(Urc(line, prefix, at=now)))
             return
@@ -358,7 +368,7 @@ class AtSession:
             return
         prefix = grammar.line_prefix(line)
         if grammar.is_boot_line(line):
-            self.reset()
+            self._rebooted()
             events.append(RebootEvent(line))
         self._emit_urc(line, prefix, now, events)
 
