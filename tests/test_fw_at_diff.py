@@ -413,6 +413,8 @@ URCS: list[bytes] = [
     framed("RING"),
     b'\r\n+CMT: "+358401234567",24\r\n' + PDU.encode() + b"\r\n",
     b"\r\n+CMT: ,24\r\n" + PDU.encode() + b"\r\n",
+    b'\r\n#XUDPDATA: 5,"127.0.0.1",4445\r\nhello\r\n',
+    b"\r\n#XUDPDATA: 6\r\n\x00\r\nOK\xff\r\n",
 ]
 BOOTS: list[list[bytes]] = [
     [
@@ -509,6 +511,11 @@ COMMANDS: list[tuple[str, st.SearchStrategy[Answer]]] = [
     ("AT+CNMI=2,1,0,0,0", plain([])),
     ("AT#XSOCKET=1,2,0", plain(["#XSOCKET: 0,2,17"])),
     ('AT#XSENDTO="127.0.0.1",4445,"hello"', plain(["#XSENDTO: 5"])),
+    ("AT+CMGD=1", plain([])),
+]
+# Commands whose answers have more to them (async results, bodies, payloads, prompts, reboots):
+# drawn as often as all the plain ones together.
+SPECIAL_COMMANDS: list[tuple[str, st.SearchStrategy[Answer]]] = [
     (
         'AT+QIOPEN=1,0,"UDP","127.0.0.1",4445,0,0',
         st.one_of(st.just(Answer((framed("OK"),), (framed("+QIOPEN: 0,0"),))), errors()),
@@ -557,7 +564,7 @@ def conversations(draw: st.DrawFn) -> list[Step]:
             modem(draw(st.sampled_from(BOOTS)))
             echo = True  # echo is on again after every power-up
             continue
-        command, answers = draw(st.sampled_from(COMMANDS))
+        command, answers = draw(st.one_of(st.sampled_from(COMMANDS), st.sampled_from(SPECIAL_COMMANDS)))
         answer = draw(answers)
         steps.append(Start(command))
         echoed = [command.encode() + b"\r"] if echo else []
