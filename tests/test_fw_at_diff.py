@@ -25,7 +25,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from at_commands import grammar
-from at_commands.capture import unescape
 from at_commands.errors import AtCommandError, CmeError, CmsError, ModemRebootedError
 from at_commands.grammar import CommandSpec
 from at_commands.session import (
@@ -37,6 +36,7 @@ from at_commands.session import (
     StrayEvent,
     UrcEvent,
 )
+from hil.firmware.at_reader import capture_segments
 
 pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="needs a host C compiler")
 
@@ -285,27 +285,6 @@ def assert_agree(steps: Sequence[Step], where: str) -> None:
 
 # -- captures ------------------------------------------------------------------------------------------
 
-_TIMESTAMP = re.compile(r"^\s*\[[^\]]*\]\s*")
-
-
-def capture_segments(path: Path) -> list[tuple[str | None, bytes]]:
-    """A capture as (command sent, modem bytes after it) segments, the way at_commands.capture
-    reads it: "> AT..." starts a command, other host lines are payloads (not fed to the reader),
-    "< text" is text + CR LF from the modem."""
-    segments: list[tuple[str | None, bytes]] = [(None, b"")]
-    for raw in path.read_text().splitlines():
-        line = _TIMESTAMP.sub("", raw.rstrip("\r\n"))
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        content = line[2:] if line[1:2] == " " else line[1:]
-        if line.startswith(">"):
-            if content[:2].upper() == "AT" or content[:2] == "A/":
-                segments.append((content.strip(), b""))
-        elif line.startswith("<"):
-            command, data = segments[-1]
-            segments[-1] = (command, data + unescape(content) + b"\r\n")
-    return segments
-
 
 def steps_of(segments: Sequence[tuple[str | None, bytes]], cut: int | None) -> list[Step]:
     """Steps with each segment's bytes whole (cut None) or in chunks of `cut` bytes."""
@@ -325,7 +304,7 @@ CAPTURE_FILES = sorted(CAPTURES.glob("*.txt"))
 @pytest.mark.parametrize("path", CAPTURE_FILES, ids=[p.stem for p in CAPTURE_FILES])
 @pytest.mark.parametrize("cut", [None, 1, 7, 64])
 def test_captures_agree(path: Path, cut: int | None) -> None:
-    segments = capture_segments(path)
+    segments = capture_segments(path.read_text())
     assert any(command for command, _ in segments), f"{path.name}: no command found"
     assert_agree(steps_of(segments, cut), f"{path.name} in chunks of {cut or 'all'}")
 
@@ -335,7 +314,7 @@ def test_captures_agree(path: Path, cut: int | None) -> None:
 def test_captures_agree_at_random_chunk_boundaries(data: st.DataObject) -> None:
     path = data.draw(st.sampled_from(CAPTURE_FILES))
     steps: list[Step] = []
-    for command, stream in capture_segments(path):
+    for command, stream in capture_segments(path.read_text()):
         if command is not None:
             steps.append(Start(command))
         if stream:

@@ -17,6 +17,7 @@ import fcntl
 import functools
 import hashlib
 import importlib.util
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -35,6 +36,7 @@ __all__ = [
     "EventKind",
     "FinalKind",
     "bench_in_c",
+    "capture_segments",
     "default_timeout_ms",
     "field",
     "field_int",
@@ -245,3 +247,30 @@ def bench_in_c(segments: Sequence[tuple[str | None, bytes]], chunk: int, rounds:
         stream, ffi.new("size_t[]", offsets), commands, len(segments), chunk, rounds, events
     )
     return float(seconds), int(events[0])
+
+
+# -- captures ------------------------------------------------------------------------------------------
+
+_TIMESTAMP = re.compile(r"^\s*\[[^\]]*\]\s*")
+
+
+def capture_segments(text: str) -> list[tuple[str | None, bytes]]:
+    """A recorded capture (hil at decode's format) as (command sent, modem bytes after it)
+    segments, read the way at_commands.capture reads it: "> AT..." starts a command, other host
+    lines are payloads (the reader never sees them), "< text" is text + CR LF from the modem. The
+    first segment (command None) holds what came before any command."""
+    from at_commands.capture import unescape
+
+    segments: list[tuple[str | None, bytes]] = [(None, b"")]
+    for raw in text.splitlines():
+        line = _TIMESTAMP.sub("", raw.rstrip("\r\n"))
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        content = line[2:] if line[1:2] == " " else line[1:]
+        if line.startswith(">"):
+            if content[:2].upper() == "AT" or content[:2] == "A/":
+                segments.append((content.strip(), b""))
+        elif line.startswith("<"):
+            command, data = segments[-1]
+            segments[-1] = (command, data + unescape(content) + b"\r\n")
+    return segments
