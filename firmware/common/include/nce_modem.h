@@ -148,7 +148,7 @@ nce_modem_status_t nce_modem_udp_receive(nce_modem_t *modem, uint8_t *buf, size_
                                          uint32_t timeout_ms);
 nce_modem_status_t nce_modem_udp_close(nce_modem_t *modem);
 
-/* Enable MT SMS delivery (text mode where the dialect has it, else PDU decoded here). */
+/* Enable MT SMS delivery: PDU mode (AT+CMGF=0), decoded here (nce_sms.h). */
 nce_modem_status_t nce_modem_sms_enable(nce_modem_t *modem);
 
 /* Read pending URCs for up to `wait_ms` and hand out the oldest queued event (kind NONE if

@@ -10,6 +10,7 @@
 #include "nce_at.h"
 #include "nce_modem.h"
 #include "nce_modem_internal.h"
+#include "nce_sms.h"
 
 #define SYNC_PROBE_MS 500u
 #define ATTACH_POLL_MS 2000u
@@ -84,6 +85,26 @@ static void queue_event(nce_modem_t *m, nce_modem_event_kind_t kind, int value)
     m->event_count++;
 }
 
+/* An MT SMS from its PDU (+CMGR or +CMT body); an undecodable one is dropped (value < 0 would
+ * tell the app nothing it can act on). */
+static void queue_sms(nce_modem_t *m, const char *pdu)
+{
+    nce_sms_t sms;
+    nce_modem_event_t *e;
+
+    if (nce_sms_decode_deliver(pdu, strlen(pdu), &sms) != NCE_SMS_OK ||
+        m->event_count >= NCE_MODEM_EVENT_QUEUE) {
+        return;
+    }
+    e = &m->events[(m->event_head + m->event_count) % NCE_MODEM_EVENT_QUEUE];
+    memset(e, 0, sizeof *e);
+    e->kind = NCE_MODEM_EVENT_SMS;
+    e->value = sms.parts != 0u ? sms.part : 0;
+    nce_at_strlcpy(e->sender, sms.sender, sizeof e->sender);
+    nce_at_strlcpy(e->text, sms.text, sizeof e->text);
+    m->event_count++;
+}
+
 static void on_registration(nce_modem_t *m, const char *value)
 {
     long stat;
@@ -149,6 +170,9 @@ static void on_urc(void *ctx, const nce_at_event_t *event)
         if (nce_at_field_int(line + 6, 1, &index) == 0 && m->sms_index_count < 4u) {
             m->sms_index[m->sms_index_count++] = (int)index;
         }
+    } else if (nce_at_starts_with(line, "+CMT:") && event->body != NULL) {
+        queue_sms(m, event->body); /* delivered straight to us: acknowledge it (27.005 +CNMA) */
+        m->need_cnma = 1u;
     }
 }
 
@@ -609,23 +633,54 @@ nce_modem_status_t nce_modem_sms_enable(nce_modem_t *modem)
     return nce_modem_command(modem, command, 0u);
 }
 
+/* "AT+CMGR=" / "AT+CMGD=" with a storage index (0..999). */
+static nce_modem_status_t sms_command(nce_modem_t *modem, const char *head, int index)
+{
+    char command[24];
+    size_t len = nce_at_strlcpy(command, head, sizeof command);
+
+    if (index < 0 || index > 999) {
+        return NCE_MODEM_ARGUMENT;
+    }
+    if (index >= 100) {
+        command[len++] = (char)('0' + index / 100);
+    }
+    if (index >= 10) {
+        command[len++] = (char)('0' + (index / 10) % 10);
+    }
+    command[len++] = (char)('0' + index % 10);
+    command[len] = '\0';
+    return nce_modem_command(modem, command, 0u);
+}
+
 nce_modem_status_t nce_modem_poll(nce_modem_t *modem, uint32_t wait_ms, nce_modem_event_t *event)
 {
     memset(event, 0, sizeof *event);
-    if (modem->event_count == 0u && modem->sms_index_count == 0u) {
+    if (modem->event_count == 0u && modem->sms_index_count == 0u && modem->need_cnma == 0u) {
         if (nce_modem_wait(modem, wait_ms) != NCE_MODEM_OK) {
             return NCE_MODEM_IO;
         }
     }
-    /* Stored messages (+CMTI) are deleted unread: the SMS PDU decoder is not in this build. */
+    if (modem->need_cnma != 0u) {
+        modem->need_cnma = 0u;
+        (void)nce_modem_command(modem, "AT+CNMA=1", 0u);
+    }
+    /* Stored messages (+CMTI): read each (PDU mode), then delete it so the store never fills. */
     while (modem->sms_index_count > 0u) {
-        char command[24] = "AT+CMGD=";
         int index = modem->sms_index[--modem->sms_index_count];
 
-        command[8] = (char)('0' + (index / 10) % 10);
-        command[9] = (char)('0' + index % 10);
-        command[10] = '\0';
-        (void)nce_modem_command(modem, command, 0u);
+        if (sms_command(modem, "AT+CMGR=", index) == NCE_MODEM_OK) {
+            size_t i;
+            const char *line;
+
+            for (i = 0; (line = nce_at_info(&modem->at, i)) != NULL; i++) {
+                if (!nce_at_starts_with(line, "+CMGR:")) {
+                    queue_sms(modem, line);
+                    break;
+                }
+            }
+        }
+        (void)sms_command(modem, "AT+CMGD=", index);
     }
     if (modem->event_count > 0u) {
         *event = modem->events[modem->event_head];
