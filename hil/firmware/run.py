@@ -44,7 +44,9 @@ REPO = Path(__file__).resolve().parents[2]
 TEMPLATES_DIR = REPO / "firmware" / "common" / "templates"
 # Fast simulated modem timings for the lab (seconds before the simulator's time scale).
 FAST_MODEM: dict[str, Any] = {
-    "modem": {"boot_s": 1.0},
+    # The firmware's own timers run in real time: the +CNMA window (nRF) stays 15 s of it, not
+    # 150 ms, or every MT SMS the firmware acknowledges after an uplink round is delivered twice.
+    "modem": {"boot_s": 1.0, "cnma_timeout_s": 1500.0},
     "network": {"registration_delay_s": 1.0, "pdp_delay_s": 0.2, "sms_delay_s": 0.2},
 }
 
@@ -229,7 +231,7 @@ class FirmwareLab:
 
     def _start_cloud(self) -> None:
         inventory = demo_inventory(4)
-        config = EmulatorConfig(time_scale=0.001, webhook_timeout=2000, sims_rate_limit=0)
+        config = EmulatorConfig(time_scale=0.001, sms_time_scale=0.1, webhook_timeout=2000, sims_rate_limit=0)
         self.emulator = ThreadedEmulator(inventory, config).start()
         user = inventory.api_users[0]
         self._settings = CloudSettings(

@@ -18,6 +18,10 @@ class EmulatorConfig:
     token_ttl: int = 3600
     sims_rate_limit: float = 10.0  # requests/s per customer on /v1/sims; 0 turns it off
     time_scale: float = 1.0
+    # MT SMS delivery timeout and retries scale apart: a device whose timers run in real time
+    # (firmware in QEMU) acknowledges an SMS within real seconds, and a 30 ms delivery timeout
+    # would make the network deliver every SMS again. None: time_scale.
+    sms_time_scale: float | None = None
     webhook_timeout: float = 20.0
     webhook_retry_delays: tuple[float, ...] = (150.0, 180.0, 420.0, 1020.0)
     forwarder_retry_delays: tuple[float, ...] = (300.0, 900.0, 3600.0, 3600.0, 3600.0)

@@ -75,7 +75,8 @@ def build_services(inventory: Inventory, config: EmulatorConfig, db_path: Path) 
     org = inventory.organisation
     events = EventLog(store, clock, org.id, org.name)
     scale = config.time_scale
-    core = CoreNetwork(store, events, clock, sms_policy=SmsPolicy().scaled(scale))
+    sms_scale = scale if config.sms_time_scale is None else config.sms_time_scale
+    core = CoreNetwork(store, events, clock, sms_policy=SmsPolicy().scaled(sms_scale))
     admin_log = AdminLog(db, clock, org.id)
     orders = OrderBook(db, clock)
     core.on_auto_top_up.append(lambda iccid: _auto_top_up_order(orders, iccid))
