@@ -611,3 +611,33 @@ def test_session_prompt_is_a_prompt_whatever_follows_in_the_chunk(chunks: tuple[
     assert isinstance(events[0], PromptEvent) and events[0].prompt == ">", events
     done = [e.response for e in events if isinstance(e, CommandDone)]
     assert [(r.final, r.info, r.prompted) for r in done] == [("SEND OK", [], True)], events
+
+
+def test_c_noise_of_an_unowned_payload_has_its_line_length() -> None:
+    # The fuzz run's event check: NOISE "payload with no owner" came with line_len 0.
+    from hil.firmware.at_reader import CAtReader, EventKind
+
+    reader = CAtReader()
+    events = reader.feed(b"\r\n#XRECV: 3\r\nabc\r\n")
+    noise = [e for e in events if e.kind == EventKind.NOISE]
+    assert [(e.line, e.data) for e in noise] == [("payload with no owner", b"abc")], events
+
+
+# -- the sanitizer fuzz run (bounded; bench/fuzz/run_c_at_fuzz.py runs it longer) -----------------------
+
+
+def test_c_reader_fuzz_run_is_clean_under_asan_and_ubsan() -> None:
+    import subprocess
+    import sys
+
+    runner = Path(__file__).resolve().parents[1] / "bench" / "fuzz" / "run_c_at_fuzz.py"
+    result = subprocess.run(
+        [sys.executable, str(runner), "--seconds", "3", "--seed", "7"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, f"fuzz run failed:\n{result.stdout}\n{result.stderr[-4000:]}"
+    figures = re.search(r"iterations (\d+) bytes (\d+) events (\d+)", result.stdout)
+    assert figures is not None, result.stdout
+    assert int(figures.group(1)) > 0 and int(figures.group(3)) > 0, result.stdout

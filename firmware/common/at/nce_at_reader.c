@@ -342,6 +342,7 @@ static void on_data(nce_at_reader_t *r)
     } else {
         event.kind = NCE_AT_EVENT_NOISE;
         event.line = "payload with no owner";
+        event.line_len = strlen(event.line);
         emit(r, &event);
     }
     r->data_to_response = 0u;
