@@ -79,23 +79,27 @@ def test_every_check_passes_on_a_firmware_rig(lab: VirtualLab, image: Path) -> N
         for name, record in records.items():
             assert record.passed, f"{name}: {failure(record)}"
             assert record.failure_class is None and record.transcript
+            recorded = {m.name for step in record.steps for m in step.measurements}
+            assert recorded <= set(REGISTRY[(name, "firmware")].measurements), name  # suites may limit them
         api = rig.get(Cloud).client.sim(rig.spec.iccid)
         assert value(records["firmware_boot"], "config").value == "stamped"
         assert value(records["firmware_boot"], "boots").value == 1
         assert value(records["sim_ready"], "iccid_is_rigs").value is True
         assert value(records["attach"], "stat").value == 5
         assert value(records["attach"], "rat").value == "lte-m"
-        assert 0 < value(records["attach"], "attach_time").value < 60
+        assert 0 < value(records["attach"], "time_to_attach").value < 60
         assert value(records["apn"], "ip").value == api.ip_address
         assert value(records["apn"], "apn").value == "iot.1nce.net"
-        psk_len = value(records["device_auth"], "psk_len").value
-        assert psk_len > 0 and value(records["device_auth"], "cloud_psk_len").value == psk_len
+        psk_len = value(records["device_auth"], "psk_length").value
+        assert psk_len > 0 and value(records["device_auth"], "cloud_psk_length").value == psk_len
         for proto in ("udp", "coap"):
             uplink = records[f"uplink_{proto}"]
             assert value(uplink, "decoded_equals_logged").value is True
             assert value(uplink, "webhook_delivered").value is True
             payload, json_size = value(uplink, "payload_bytes").value, value(uplink, "json_bytes").value
-            assert value(uplink, "saving").value == round(100.0 * (json_size - payload) / json_size, 1) > 30
+            assert (
+                value(uplink, "saving_pct").value == round(100.0 * (json_size - payload) / json_size, 1) > 30
+            )
         assert value(records["uplink_coap"], "ack_code").value == "2.04"
         assert (
             value(records["uplink_coap"], "wire_bytes").value
@@ -104,7 +108,7 @@ def test_every_check_passes_on_a_firmware_rig(lab: VirtualLab, image: Path) -> N
         sms = records["sms_mt"]
         assert value(sms, "api_state").value == "DELIVERED"
         assert value(sms, "uplink_interval_s").value == 3  # period 2 -> interval=3 by SMS
-        assert value(sms, "latency").value > 0
+        assert value(sms, "receive_latency").value > 0
         usage = records["data_usage"]
         assert (
             value(usage, "usage_delta").value

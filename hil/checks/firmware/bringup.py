@@ -13,6 +13,31 @@ from hil.records import CheckRecord
 from hil.rig.capabilities import Cloud, Console
 
 APN = "iot.1nce.net"
+FIRMWARE_BOOT_MEASUREMENTS = (
+    "version_valid",
+    "version",
+    "version_expected",
+    "board",
+    "config",
+    "boot_ms",
+    "boots",
+    "period_s",
+    "template",
+    "udp",
+    "coap",
+)
+SIM_READY_MEASUREMENTS = (
+    "iccid_digits",
+    "iccid_is_rigs",
+    "model",
+    "modem_iccid_same",
+    "api_iccid_is_logged",
+    "api_status",
+    "imsi_matches_api",
+)
+ATTACH_MEASUREMENTS = ("stat", "rat", "operator_known", "operator", "time_to_attach")
+APN_MEASUREMENTS = ("ip", "apn", "api_ip", "api_pdp_context")
+DEVICE_AUTH_MEASUREMENTS = ("identity_is_iccid", "psk_length", "auth_time", "cloud_psk_length")
 _VERSION = re.compile(r"^\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$")
 
 
@@ -21,7 +46,7 @@ def _last_before(events: list[ConsoleEvent], name: str, later: ConsoleEvent) -> 
     return next((e for e in reversed(events[:index]) if e.event == name), None)
 
 
-@check("firmware_boot", "firmware", needs=(Console,))
+@check("firmware_boot", "firmware", needs=(Console,), measurements=FIRMWARE_BOOT_MEASUREMENTS)
 def firmware_boot(ctx: CheckContext) -> CheckRecord:
     """The image booted: console boot line with version and board, its config block stamped."""
 
@@ -55,7 +80,7 @@ def firmware_boot(ctx: CheckContext) -> CheckRecord:
     return FirmwareCheck(ctx, "firmware_boot").run(body)
 
 
-@check("sim_ready", "firmware", needs=(Console, Cloud))
+@check("sim_ready", "firmware", needs=(Console, Cloud), measurements=SIM_READY_MEASUREMENTS)
 def sim_ready(ctx: CheckContext) -> CheckRecord:
     """The SIM the firmware read (console modem/sim ICCID) is the rig's and the 1NCE API's SIM."""
 
@@ -92,7 +117,7 @@ def sim_ready(ctx: CheckContext) -> CheckRecord:
     return FirmwareCheck(ctx, "sim_ready").run(body)
 
 
-@check("attach", "firmware", needs=(Console,))
+@check("attach", "firmware", needs=(Console,), measurements=ATTACH_MEASUREMENTS)
 def attach(ctx: CheckContext) -> CheckRecord:
     """The firmware attached (console `attached`): stat 5, the rig's RAT, an operator; time from boot."""
 
@@ -110,12 +135,12 @@ def attach(ctx: CheckContext) -> CheckRecord:
             s.measure("operator", operator)
             if boot is not None:
                 seconds = ms_between(boot, attached) / 1000.0
-                fw.measure(s, "attach_time", seconds, "s", Limit(low=0, high=60), blame="network")
+                fw.measure(s, "time_to_attach", seconds, "s", Limit(low=0, high=60), blame="network")
 
     return FirmwareCheck(ctx, "attach").run(body)
 
 
-@check("apn", "firmware", needs=(Console, Cloud))
+@check("apn", "firmware", needs=(Console, Cloud), measurements=APN_MEASUREMENTS)
 def apn(ctx: CheckContext) -> CheckRecord:
     """The PDP context (console `pdp` ip) is the SIM's ip_address in the 1NCE API, on the configured APN."""
 
@@ -139,7 +164,7 @@ def apn(ctx: CheckContext) -> CheckRecord:
     return FirmwareCheck(ctx, "apn").run(body)
 
 
-@check("device_auth", "firmware", needs=(Console, Cloud))
+@check("device_auth", "firmware", needs=(Console, Cloud), measurements=DEVICE_AUTH_MEASUREMENTS)
 def device_auth(ctx: CheckContext) -> CheckRecord:
     """The firmware bootstrapped (console `auth`): identity == ICCID, a PSK stored and known to the cloud."""
 
@@ -156,7 +181,7 @@ def device_auth(ctx: CheckContext) -> CheckRecord:
                 s, "identity_is_iccid", (identity or "")[:19] == fw.iccid, default=Limit(expected=True)
             )
             psk_len = auth.int("psk_len")
-            fw.measure(s, "psk_len", psk_len, "B", Limit(low=16, high=64))
+            fw.measure(s, "psk_length", psk_len, "B", Limit(low=16, high=64))
             pdp = _last_before(fw.log().events, "pdp", auth)
             if pdp is not None:
                 fw.measure(s, "auth_time", ms_between(pdp, auth), "ms", Limit(low=0, high=10000))
@@ -164,6 +189,6 @@ def device_auth(ctx: CheckContext) -> CheckRecord:
             key = fw.cloud().client.psk(fw.iccid)
             secret = key.get("secretKey") if isinstance(key, dict) else None
             length = len(secret) if isinstance(secret, str) else 0  # the key itself is never recorded
-            fw.measure(s, "cloud_psk_len", length, "B", Limit(expected=psk_len))
+            fw.measure(s, "cloud_psk_length", length, "B", Limit(expected=psk_len))
 
     return FirmwareCheck(ctx, "device_auth").run(body)

@@ -15,6 +15,32 @@ from hil.rig.capabilities import Cloud, Console
 from hil.virtual.netlink import IPV4_UDP_OVERHEAD
 
 DEFAULT_CLOUD_TIMEOUT_S = 20.0
+UPLINK_MEASUREMENTS = (
+    "round",
+    "wire_bytes",
+    "payload_bytes",
+    "json_bytes",
+    "saving_pct",
+    "ack_code",
+    "decoded_equals_logged",
+    "webhook_delivered",
+)
+SMS_MT_MEASUREMENTS = (
+    "text",
+    "sms_id_returned",
+    "receive_latency",
+    "from",
+    "config_source",
+    "uplink_interval_s",
+    "api_state",
+)
+DATA_USAGE_MEASUREMENTS = (
+    "usage_before",
+    "datagrams",
+    "logged_bytes",
+    "usage_delta",
+    "overhead_per_datagram",
+)
 
 
 def _poll(what: str, probe: Any, timeout: float, failure_class: str = "dut") -> Any:
@@ -54,7 +80,7 @@ def _uplink_check(ctx: CheckContext, proto: str) -> CheckRecord:
             fw.measure(s, "payload_bytes", len(payload), "B", Limit(low=1))
             json_bytes = fw.measure(s, "json_bytes", _json_size(values), "B")
             saving = round(100.0 * (json_bytes - len(payload)) / json_bytes, 1)
-            fw.measure(s, "saving", saving, "%", Limit(low=30.0))
+            fw.measure(s, "saving_pct", saving, "%", Limit(low=30.0))
             if proto == "coap":
                 mid = uplink["mid"]
                 ack = fw.wait_for(
@@ -91,19 +117,19 @@ def _uplink_check(ctx: CheckContext, proto: str) -> CheckRecord:
     return FirmwareCheck(ctx, name).run(body)
 
 
-@check("uplink_udp", "firmware", needs=(Console, Cloud))
+@check("uplink_udp", "firmware", needs=(Console, Cloud), measurements=UPLINK_MEASUREMENTS)
 def uplink_udp(ctx: CheckContext) -> CheckRecord:
     """A BCL uplink over UDP: logged values == decoded JSON in Device Inspector (and webhook)."""
     return _uplink_check(ctx, "udp")
 
 
-@check("uplink_coap", "firmware", needs=(Console, Cloud))
+@check("uplink_coap", "firmware", needs=(Console, Cloud), measurements=UPLINK_MEASUREMENTS)
 def uplink_coap(ctx: CheckContext) -> CheckRecord:
     """A BCL uplink over CoAP (ACKed): logged values == decoded JSON in Device Inspector (and webhook)."""
     return _uplink_check(ctx, "coap")
 
 
-@check("sms_mt", "firmware", needs=(Console, Cloud))
+@check("sms_mt", "firmware", needs=(Console, Cloud), measurements=SMS_MT_MEASUREMENTS)
 def sms_mt(ctx: CheckContext) -> CheckRecord:
     """An "interval=N" SMS through the 1NCE API reconfigures the firmware: console sms + config, the
     next uplink carries N, the API says DELIVERED; latency from send to the console line."""
@@ -127,7 +153,7 @@ def sms_mt(ctx: CheckContext) -> CheckRecord:
                 "sms", after=last, where=lambda e: e.get("text") == text, what=f"sms {text!r}"
             )
             latency = time.monotonic() - sent_at
-            fw.measure(s, "latency", round(latency, 3), "s", Limit(low=0, high=30), blame="network")
+            fw.measure(s, "receive_latency", round(latency, 3), "s", Limit(low=0, high=30), blame="network")
             s.measure("from", received.get("from"))
             config = fw.wait_for(
                 "config",
@@ -175,7 +201,7 @@ def _tx_bytes(fw: FirmwareCheck) -> int:
     return total
 
 
-@check("data_usage", "firmware", needs=(Console, Cloud))
+@check("data_usage", "firmware", needs=(Console, Cloud), measurements=DATA_USAGE_MEASUREMENTS)
 def data_usage(ctx: CheckContext) -> CheckRecord:
     """The 1NCE API's usage grows by the uplink bytes the firmware logged, within IP/UDP header overhead."""
 
