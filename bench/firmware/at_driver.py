@@ -128,9 +128,8 @@ def main() -> None:
     print(f"{'':28} {'lines/s':>14} {'MB/s':>8} {'events/pass':>12}")
     for name, per_line, per_byte, events in rows:
         print(f"{name:28} {per_line:14,.0f} {per_byte / 1e6:8.2f} {events:12}")
-    print(
-        f"C in C vs AtSession: {rows[0][1] / rows[2][1]:.0f}x; wrapper vs AtSession: {rows[1][1] / rows[2][1]:.1f}x"
-    )
+    speedup_c, speedup_wrapper = rows[0][1] / rows[2][1], rows[1][1] / rows[2][1]
+    print(f"C in C vs AtSession: {speedup_c:.0f}x; wrapper vs AtSession: {speedup_wrapper:.1f}x")
 
 
 if __name__ == "__main__":
