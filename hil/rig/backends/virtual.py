@@ -123,6 +123,8 @@ class VirtualLab:
             # each other, which measures the rate limit, not the devices.
             sims_rate_limit=0,
             time_scale=0.001,
+            # Firmware rigs acknowledge MT SMS in real time (see EmulatorConfig.sms_time_scale).
+            sms_time_scale=0.1,
             webhook_timeout=2000,
         )
         self.emulator = ThreadedEmulator(self._inventory, self._config)
