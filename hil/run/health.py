@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from at_commands.errors import AtError, PortError
+from at_commands.errors import AtError, PortError, SimError
 from at_commands.modem import Modem
 from hil.checks.base import Mode
 from hil.rig.capabilities import Console
@@ -49,8 +49,12 @@ def _modem_health(modem: Modem) -> Health:
         return Health("bad", f"the modem answers AT with {answer.final!r}, expected OK", "infra")
     try:
         status = modem.dialect.sim_status()
-    except AtError as exc:
-        return Health("unknown", f"the modem answers AT; the SIM state cannot be read: {exc}")
+    except SimError as exc:  # no SIM, SIM failure: the rig answers, the SIM does not
+        return Health("unknown", f"the modem answers AT; the SIM is not usable: {exc}")
+    except AtError:
+        # Some modules (nRF91) keep the SIM off until the radio is switched on; switching it on
+        # is the checks' business, not the health check's.
+        return Health("good", "the modem answers AT (SIM state not readable before the radio is on)")
     if status != "READY":
         return Health("unknown", f"the modem answers AT; the SIM is not ready (+CPIN: {status})")
     return Health("good", "the modem answers AT and the SIM is ready")
