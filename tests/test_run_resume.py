@@ -103,3 +103,45 @@ def test_sigkill_then_resume_finishes_without_redoing(tmp_path: Path) -> None:
     assert len(keys) == total
     redone = {s.key for s in after if s.id not in {o.id for o in before}} & {o.key for o in before}
     assert not redone, f"redone after resume: {sorted(redone)}"
+
+
+def test_sigint_finishes_the_current_check_and_marks_the_run_interrupted(tmp_path: Path) -> None:
+    db = tmp_path / "results.db"
+    suite = write_suite(tmp_path)
+    process = subprocess.Popen(
+        [
+            HIL,
+            "run",
+            "--rigs",
+            "1",
+            "--mode",
+            "modem",
+            "--suite",
+            str(suite),
+            "--repeat",
+            "50",
+            "--no-report",
+        ],
+        env=hil_env(db),
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while _records_in(db) < 2:
+            assert process.poll() is None, f"hil run ended before SIGINT: {process.communicate()}"
+            assert time.monotonic() < deadline, "no 2 records within 120 s"
+            time.sleep(0.05)
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=30)
+    assert process.returncode == 1, f"{stdout}\n{stderr}"
+    data = only_run(db)
+    assert data.run.status == "interrupted"
+    assert 2 <= len(data.records) < 50 * CHECKS
+    assert f"resume with: hil run --resume {data.run.id}" in stdout

@@ -364,7 +364,7 @@ def _summary(result: RunResult, data: RunData, report: Path | None) -> None:
     )
     if report is not None:
         stdout.print(f"report: {report}")
-    if result.status in ("interrupted", "failed") and any(o.not_run for o in result.rigs.values()):
+    if result.status == "interrupted" or any(o.not_run for o in result.rigs.values()):
         stdout.print(f"resume with: hil run --resume {result.run_id}")
 
 

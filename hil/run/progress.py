@@ -149,15 +149,14 @@ class LiveProgress:
 
     def _render(self) -> RenderableType:
         table = Table(box=None, pad_edge=False, expand=False, show_header=True)
-        for column, justify in (
-            ("rig", "left"),
-            ("now", "left"),
-            ("done", "right"),
-            ("failed", "right"),
-            ("health", "left"),
-            ("", "left"),
-        ):
-            table.add_column(column, justify=justify, no_wrap=True, overflow="ellipsis")  # type: ignore[arg-type]
+        widest = max((len(name) for name in self.rigs), default=3)
+        # On a narrow terminal the note and the current check give way first, the rig name last.
+        table.add_column("rig", no_wrap=True, overflow="ellipsis", min_width=min(widest, 12))
+        table.add_column("now", no_wrap=True, overflow="ellipsis", ratio=2)
+        table.add_column("done", justify="right", no_wrap=True)
+        table.add_column("failed", justify="right", no_wrap=True)
+        table.add_column("health", no_wrap=True, overflow="ellipsis")
+        table.add_column("", no_wrap=True, overflow="ellipsis", ratio=1)
         for rig in self.rigs.values():
             total = "?" if rig.total is None else str(rig.total)
             running = rig.current not in ("waiting", "finished", "quarantined", "interrupted")
