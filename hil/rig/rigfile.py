@@ -50,10 +50,14 @@ RIG_KEYS = (
     "probe",
     "power",
     "tags",
+    "place",
+    "coordinator",
 )
 POWER_KEYS = ("kind", "url", "index", "delay")
 # The virtual backend makes its own console, modem, flasher and power: wiring them is a mistake.
 NOT_FOR_VIRTUAL = ("console", "modem_port", "probe", "power")
+# Only a labgrid rig is reserved from a coordinator (docs/labgrid.md).
+LABGRID_ONLY = ("place", "coordinator")
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _TAG_KEY = re.compile(r"[a-z][a-z0-9_.-]{0,31}")
@@ -92,6 +96,8 @@ class RigSpec:
     power: PowerSpec | None = None
     tags: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     source: str = ""  # "rigs.yaml:12", for messages
+    place: str | None = None  # labgrid: reserve this place (name=PLACE) besides the tags
+    coordinator: str | None = None  # labgrid: HOST[:PORT]; default $LG_COORDINATOR
 
 
 def default_boards_dir() -> Path:
@@ -223,6 +229,21 @@ class _RigChecker:
         probe = self.text(item, "probe", "a debug probe's unique id (pyocd list)", re.compile(r"\S{1,128}"))
         power = self.power(item.get("power")) if "power" in item else None
         tags = self.tags(item.get("tags")) if "tags" in item else {}
+        place = self.text(
+            item, "place", "a labgrid place name", re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+        )
+        coordinator = self.text(
+            item,
+            "coordinator",
+            "a labgrid coordinator HOST[:PORT]",
+            re.compile(r"[A-Za-z0-9.\[\]:_-]{1,255}"),
+        )
+        if backend != "labgrid":
+            for key in LABGRID_ONLY:
+                if item.get(key) is not None:
+                    self.fail((key,), "this key on a labgrid rig only (backend: labgrid)", key)
+        elif "tags" not in item and "place" not in item:
+            self.fail((), "tags or a place on a labgrid rig (what to reserve from the coordinator)")
         if backend == "virtual":
             for key in NOT_FOR_VIRTUAL:
                 if item.get(key) is not None:
@@ -246,6 +267,8 @@ class _RigChecker:
             power=power,
             tags=MappingProxyType(tags),
             source=f"{self.source.file}:{self.source.line(self.path)}",
+            place=place,
+            coordinator=coordinator,
         )
 
     def text(self, item: dict[str, Any], key: str, expected: str, pattern: re.Pattern[str]) -> str | None:
