@@ -299,3 +299,44 @@ def test_progress_lines_and_a_narrow_live_display() -> None:
     text = console.export_text()
     assert "virtual" in text
     assert max(len(line) for line in text.splitlines()) <= 12
+
+
+def test_a_local_rig_from_the_rig_file_selected_by_tag(tmp_path: Path) -> None:
+    """The local wiring: a rig file's rig (here a simulated modem on a real TCP port, standing in
+    for a USB modem), picked by --tag, brought up by its board state machine, health-checked over AT."""
+    from hil.virtual.modem_sim import ModemSimulator
+
+    db = tmp_path / "results.db"
+    suite = write_suite(
+        tmp_path, "suite: signal-only\ndescription: x\nchecks:\n  - check: signal\n    modes: [modem]\n"
+    )
+    with ModemSimulator("bg95", time_scale=0.01, name="bench-1") as simulator:
+        url = simulator.start_tcp()
+        rigs = tmp_path / "rigs.yaml"
+        rigs.write_text(
+            "rigs:\n"
+            f"  - name: bench-1\n    backend: local\n    modem_port: {url}\n    dialect: bg95\n"
+            "    tags: {modem: bg95}\n"
+            f"  - name: bench-2\n    backend: local\n    modem_port: {url}\n    dialect: nrf91\n"
+            "    tags: {modem: nrf91}\n",
+            encoding="utf-8",
+        )
+        result = run_hil(
+            db,
+            "--rigs-file",
+            str(rigs),
+            "--tag",
+            "modem=bg95",
+            "--mode",
+            "modem",
+            "--suite",
+            str(suite),
+            "--json",
+        )
+    assert result.returncode == 0, explain(result)
+    data = only_run(db)
+    assert [(r.name, r.backend) for r in data.rigs] == [("bench-1", "local")]
+    assert [(s.rig, s.record.check, s.record.passed) for s in data.records] == [("bench-1", "signal", True)]
+    with ResultsDB(db) as results:
+        assert results.rig_health()["bench-1"].health == "good"
+    assert json.loads(result.stdout)["report"].endswith(f"run-{data.run.id}.html")
