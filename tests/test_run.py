@@ -340,3 +340,26 @@ def test_a_local_rig_from_the_rig_file_selected_by_tag(tmp_path: Path) -> None:
     with ResultsDB(db) as results:
         assert results.rig_health()["bench-1"].health == "good"
     assert json.loads(result.stdout)["report"].endswith(f"run-{data.run.id}.html")
+
+
+def test_a_dead_console_in_firmware_mode_is_infra_and_quarantines_the_rig(tmp_path: Path) -> None:
+    db = tmp_path / "results.db"
+    result = run_hil(
+        db,
+        "--mode",
+        "firmware",
+        "--fault",
+        "virtual-1=console_dead",
+        "--quarantine-after",
+        "2",
+        "--no-report",
+    )
+    assert result.returncode == 1, explain(result)
+    data = only_run(db)
+    failed = [s for s in data.final_records() if not s.record.passed]
+    assert failed and all(s.record.failure_class == "infra" for s in failed), [
+        (s.record.check, s.record.failure_class) for s in failed
+    ]
+    assert "virtual-1: QUARANTINED: quarantined after 2 infra failures in a row" in result.stdout
+    with ResultsDB(db) as results:
+        assert results.rig_health()["virtual-1"].health == "bad"
