@@ -93,6 +93,22 @@ class Tokenizer:
         """Bytes received but not yet part of a token (an unterminated line)."""
         return self._buffer + b"".join(self._raw_parts)
 
+    @property
+    def binary_left(self) -> int:
+        """Bytes of a length-prefixed payload still to come (0 outside a payload)."""
+        return self._raw_left
+
+    def end_binary(self) -> bytes | None:
+        """End a payload before its announced length (a capture whose logger left bytes out):
+        the bytes read so far, or None outside a payload."""
+        if not self._raw_left:
+            return None
+        data = b"".join(self._raw_parts)
+        self._raw_left = 0
+        self._raw_parts = []
+        self._skip_lf = False
+        return data
+
     def reset(self) -> None:
         """Forget partial input (after a reboot or a port reopen)."""
         self._buffer = b""
