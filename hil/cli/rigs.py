@@ -135,3 +135,49 @@ def scan(as_json: bool) -> None:
     if result.probe_note:
         click.echo(f"# {result.probe_note}", err=True)
     stdout.file.flush()
+
+
+@rigs.command("labgrid-export")
+@click.argument("rigs_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--exporter", default="exporter", show_default=True, help="The exporter's name (labgrid-exporter -n)."
+)
+@click.option(
+    "--coordinator",
+    default=None,
+    help="Coordinator HOST:PORT for the place commands (default: $LG_COORDINATOR or 127.0.0.1:20408).",
+)
+@click.option(
+    "--places-script",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the labgrid-client commands that create the places to this shell script.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Exporter config, places and notes as JSON on stdout.")
+def labgrid_export(
+    rigs_file: Path, exporter: str, coordinator: str | None, places_script: Path | None, as_json: bool
+) -> None:
+    """Exporter YAML (stdout) for the rigs of RIGS_FILE wired to one exporter host, and the
+    labgrid-client commands that create a place per rig with its tags and named matches
+    (docs/labgrid.md): `hil rigs labgrid-export rigs.yaml --exporter lab-2 > exporter.yaml`."""
+    from hil.rig.backends.labgrid_export import export_rigs, exporter_yaml_with_places
+
+    if not rigs_file.exists():
+        fail(f"no rig file at {rigs_file}", hint="docs/rigs.md", code=2)
+    try:
+        specs = load_rigs(rigs_file)
+    except RigFileError as exc:
+        fail(f"the rig file has {len(exc.problems)} problem(s):\n{exc}")
+    result = export_rigs(
+        specs, exporter=exporter, coordinator=coordinator or os.environ.get("LG_COORDINATOR")
+    )
+    if places_script is not None:
+        places_script.write_text(result.script(), encoding="utf-8")
+        places_script.chmod(0o755)
+    if as_json:
+        emit_json(result.as_json())
+    else:
+        click.echo(exporter_yaml_with_places(result), nl=False)
+        for note in result.notes:
+            click.echo(f"note: {note}", err=True)
+    if not result.groups:
+        raise SystemExit(1)

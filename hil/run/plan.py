@@ -88,7 +88,7 @@ class Plan:
     modes: tuple[Mode, ...]
     entries: Mapping[Mode, tuple[SuiteEntry, ...]]
     rigs: tuple[PlannedRig, ...]
-    backend: str  # virtual | local
+    backend: str  # virtual | local | labgrid
     rounds: int | None  # None: until options.until
     image: Path | None = None  # firmware image (virtual firmware rigs; local rigs with --image)
     notes: tuple[str, ...] = field(default_factory=tuple)
@@ -250,9 +250,14 @@ def _rigs(options: RunOptions) -> tuple[str, list[RigSpec]]:
     except RigSelectionError as exc:
         raise PlanError(f"{path}: {exc}") from exc
     backends = sorted({spec.backend for spec in chosen})
+    if backends == ["labgrid"]:  # rigs reserved from a labgrid coordinator (hil/rig/backends/labgrid.py)
+        return "labgrid", chosen
     if backends != ["local"]:
         others = ", ".join(f"{s.name} ({s.backend}, {s.source})" for s in chosen if s.backend != "local")
-        raise PlanError(f"{path}: hil run drives local rigs from a rig file; not: {others}")
+        raise PlanError(
+            f"{path}: hil run drives local rigs, or labgrid rigs, from a rig file (one backend a run); "
+            f"not: {others}"
+        )
     return "local", chosen
 
 

@@ -35,6 +35,8 @@ class Wiring(Protocol):
 
 
 def wiring_for(plan: Plan) -> Wiring:
+    if plan.backend == "labgrid":
+        return LabgridWiring(plan)
     return VirtualWiring(plan) if plan.backend == "virtual" else LocalWiring(plan)
 
 
@@ -158,6 +160,40 @@ class LocalWiring:
         spec = planned.spec
         return {
             "backend": "local",
+            "board": spec.board,
+            "dialect": spec.dialect,
+            "iccid": spec.iccid,
+            "tags": dict(spec.tags),
+        }
+
+
+class LabgridWiring:
+    """Rigs on labgrid places: each round's open reserves and acquires a place with the rig's
+    tags (waiting while another session holds it); rig.close() releases it."""
+
+    backend = "labgrid"
+
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+
+    def start(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def open(self, planned: PlannedRig, mode: Mode) -> Rig:
+        from hil.rig.backends.labgrid import open_rig
+
+        return open_rig(planned.spec)
+
+    def health(self, rig: Rig, mode: Mode) -> Health:
+        return check_health(rig, mode)
+
+    def rig_info(self, planned: PlannedRig) -> dict[str, Any]:
+        spec = planned.spec
+        return {
+            "backend": "labgrid",
             "board": spec.board,
             "dialect": spec.dialect,
             "iccid": spec.iccid,
