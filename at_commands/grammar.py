@@ -41,6 +41,11 @@ URC_LINES = frozenset(
         "NORMAL POWER DOWN",
         "PSM POWER DOWN",
         "Ready",
+        # Late boot banners (SIMCom SIM7500/SIM7600 "SMS DONE" / "PB DONE", phonebook "+PBREADY"):
+        # they may come between a command and its final and are never part of the answer.
+        "SMS DONE",
+        "PB DONE",
+        "+PBREADY",
     }
 )
 

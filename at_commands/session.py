@@ -5,10 +5,17 @@ transcript. Both get the same answers: which lines are echo, information, final 
 URCs (by the pending command's prefixes, the URC tables and the shape of registration lines, as
 reference §3.3 recommends), where binary payloads belong, when a prompt arrived, and when a boot
 line means the modem restarted under a command.
+
+A boot line ends the pending command with ModemRebootedError, as the firmware's C reader does. A
+modem that boots while a command is on its way often answers it anyway (RDY, then OK): the session
+keeps reading the lines after the banner for the cut-off command, and the final result code that
+follows comes as a StrayEvent whose `resumed` is the command's complete answer. Whether to accept
+it (within a short grace time, live; before the next host line, in a capture) is the caller's call.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from dataclasses import dataclass, field
@@ -39,6 +46,7 @@ class Urc:
     body: str | None = None
     data: bytes | None = None
     at: float = 0.0  # time.monotonic() when it arrived
+    truncated: bool = False  # `data` ended before its announced length (see AtSession.end_binary)
 
     @property
     def value(self) -> str:
@@ -61,6 +69,8 @@ class Response:
     error: AtError | None = None
     started: float = 0.0
     elapsed: float = 0.0
+    echoed: bool = False  # the modem echoed the command line
+    truncated: bool = False  # `data` ended before its announced length (see AtSession.end_binary)
 
     @property
     def ok(self) -> bool:
@@ -125,9 +135,14 @@ class RebootEvent:
 
 @dataclass(frozen=True)
 class StrayEvent:
-    """A final result code with no command pending (e.g. a late answer after a timeout)."""
+    """A final result code with no command pending (e.g. a late answer after a timeout).
+
+    `resumed`: when a boot line had cut off the last command and this is the next final, that
+    command's answer completed by it (final, error, and the lines after the banner as info and
+    URCs); the Response of its CommandDone is left as it was."""
 
     line: str
+    resumed: Response | None = None
 
 
 Event = CommandDone | UrcEvent | PromptEvent | NoiseEvent | RebootEvent | StrayEvent
@@ -142,6 +157,16 @@ class _Pending:
     numeric: bool = False  # numeric result codes possible (ATV0 in effect or being set)
 
 
+@dataclass
+class _Cut:
+    """A command a boot line cut off, whose final result code may still follow the banner."""
+
+    pending: _Pending
+    info: list[str] = field(default_factory=list)
+    urcs: list[Urc] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+
+
 class AtSession:
     """Classifies what a modem says, one pending command at a time."""
 
@@ -150,6 +175,7 @@ class AtSession:
         self.numeric_results = False  # ATV0 in effect
         self.claimed: set[str] = set()  # prefixes someone waits for as URCs, even mid-command
         self._pending: _Pending | None = None
+        self._cut: _Cut | None = None
         self._urc_awaiting_body: Urc | None = None
         self._urc_awaiting_data: Urc | None = None
         self._data_to_response = False
@@ -166,12 +192,14 @@ class AtSession:
         verbosity = _VERBOSITY.match(spec.text)
         numeric = self.numeric_results or bool(verbosity and verbosity.group(1) == "0")
         self._pending = _Pending(spec, response, numeric=numeric)
+        self._cut = None
         self.tokenizer.prompts_enabled = spec.behaviour.prompt
         return response
 
     def abandon(self) -> Response | None:
         """Give up on the pending command (timeout); later lines are treated as unsolicited."""
         pending, self._pending = self._pending, None
+        self._cut = None
         self.tokenizer.prompts_enabled = False
         self._data_to_response = False
         return pending.response if pending else None
@@ -180,9 +208,50 @@ class AtSession:
         """Forget partial input and modes, as after a reboot."""
         self.tokenizer.reset()
         self.numeric_results = False
+        self._cut = None
         self._urc_awaiting_body = None
         self._urc_awaiting_data = None
         self._data_to_response = False
+
+    def end_binary(self, now: float | None = None) -> list[Event]:
+        """End a length-prefixed payload before its announced length: for captures whose logger
+        left the bytes out (a placeholder line, or fewer bytes than announced), at the next host
+        line. The payload is what was read up to the first line that is a final result code of
+        the pending command (marked `truncated`); that line and the rest are read as modem lines
+        again, so one wrong length never swallows the rest of a capture."""
+        data = self.tokenizer.end_binary()
+        if data is None:
+            return []
+        events: list[Event] = []
+        split = self._final_line_at(data)
+        payload, rest = (data, b"") if split is None else (data[:split], data[split:])
+        if split is not None and payload.endswith(b"\r\n"):
+            payload = payload[:-2]  # the line end between the payload and its final
+        self._on_data(payload, events, truncated=True)
+        if rest:
+            events += self.feed(rest, now)
+        return events
+
+    def _final_line_at(self, data: bytes) -> int | None:
+        """Where the first line of `data` that is a final result code of the pending command
+        starts (at the start or after a line end), or None."""
+        pending = self._pending
+        behaviour = pending.spec.behaviour if pending else None
+        start = 0
+        while start < len(data):
+            end = start
+            while end < len(data) and data[end] not in b"\r\n":
+                end += 1
+            line = data[start:end].decode("latin-1").strip()
+            if (
+                line in grammar.OK_FINALS
+                or line in grammar.ERROR_FINALS
+                or line.startswith((grammar.CME_PREFIX, grammar.CMS_PREFIX))
+                or (behaviour is not None and line in behaviour.success_finals | behaviour.failure_finals)
+            ):
+                return start
+            start = end + 1
+        return None
 
     def _rebooted(self) -> None:
         """A boot line: forget modes and waiting URCs, as reset(), but keep the tokenizer's input:
@@ -219,19 +288,19 @@ class AtSession:
             self._pending.response.lines.append(prompt)
         events.append(PromptEvent(prompt))
 
-    def _on_data(self, data: bytes, events: list[Event]) -> None:
+    def _on_data(self, data: bytes, events: list[Event], truncated: bool = False) -> None:
         urc = self._urc_awaiting_data
         if urc is not None:
             self._urc_awaiting_data = None
-            complete = Urc(urc.line, urc.prefix, urc.body, data, urc.at)
-            if self._pending:
-                self._pending.response.urcs.append(complete)
+            complete = Urc(urc.line, urc.prefix, urc.body, data, urc.at, truncated)
+            self._attach(complete)
             events.append(UrcEvent(complete))
             return
         pending = self._pending
         if pending and self._data_to_response:
             response = pending.response
             response.data = data if response.data is None else response.data + data
+            response.truncated = response.truncated or truncated
         else:
             events.append(NoiseEvent(b"payload with no owner: " + data[:80]))
         self._data_to_response = False
@@ -242,9 +311,11 @@ class AtSession:
         if waiting is not None:
             self._urc_awaiting_body = None
             urc = Urc(waiting.line, waiting.prefix, line, None, waiting.at)
+            self._attach(urc)
             if self._pending:
-                self._pending.response.urcs.append(urc)
                 self._pending.response.lines.append(line)
+            elif self._cut:
+                self._cut.lines.append(line)
             events.append(UrcEvent(urc))
             return
         pending = self._pending
@@ -259,6 +330,7 @@ class AtSession:
             return
         if not pending.echo_seen and line.upper() == pending.spec.text.upper():
             pending.echo_seen = True
+            response.echoed = True
             return
         if self._is_final(line, pending, now, events):
             return
@@ -270,14 +342,16 @@ class AtSession:
             return
         prefix = grammar.line_prefix(line)
         if grammar.is_boot_line(line):
+            boot = Urc(line, prefix, at=now)
             if behaviour.expects_reboot:
                 self._finish(pending, line, None, now, events)
             else:
                 error = ModemRebootedError(pending.spec.text, line, response.lines)
                 self._finish(pending, line, error, now, events)
+                self._cut = _Cut(pending, urcs=[boot])
             self._rebooted()
             events.append(RebootEvent(line))
-            events.append(UrcEvent(Urc(line, prefix, at=now)))
+            events.append(UrcEvent(boot))
             return
         if prefix is not None and prefix in pending.spec.prefixes:
             # The command's own prefix: some lines are told apart by shape (+CEREG, +CIPRXGET);
@@ -346,7 +420,9 @@ class AtSession:
                 self.numeric_results = verbosity.group(1) == "0"
         events.append(CommandDone(response))
 
-    def _emit_urc(self, line: str, prefix: str | None, now: float, events: list[Event]) -> None:
+    def _emit_urc(
+        self, line: str, prefix: str | None, now: float, events: list[Event], attach: bool = True
+    ) -> None:
         urc = Urc(line, prefix, at=now)
         if prefix in grammar.TWO_LINE_URCS:
             self._urc_awaiting_body = urc
@@ -354,23 +430,68 @@ class AtSession:
         if prefix in _BINARY_URCS:
             self._urc_awaiting_data = urc
             return
-        if self._pending:
-            self._pending.response.urcs.append(urc)
+        if attach:
+            self._attach(urc)
         events.append(UrcEvent(urc))
 
+    def _attach(self, urc: Urc) -> None:
+        """A URC arrived while a command was pending (or cut off and maybe still answering)."""
+        if self._pending:
+            self._pending.response.urcs.append(urc)
+        elif self._cut:
+            self._cut.urcs.append(urc)
+
     def _on_idle_line(self, line: str, now: float, events: list[Event]) -> None:
+        cut = self._cut
         if (
             line in grammar.OK_FINALS
             or line in grammar.ERROR_FINALS
             or line.startswith((grammar.CME_PREFIX, grammar.CMS_PREFIX))
         ):
-            events.append(StrayEvent(line))
+            events.append(StrayEvent(line, self._resume(cut, line, now) if cut else None))
             return
         prefix = grammar.line_prefix(line)
-        if grammar.is_boot_line(line):
+        boot = grammar.is_boot_line(line)
+        if boot:
             self._rebooted()
             events.append(RebootEvent(line))
+        if cut is not None:
+            cut.lines.append(line)
+            if not boot and not grammar.is_urc_line(line, prefix):
+                # After the banner, the cut-off command's echo or information (the event stays
+                # what it is with no command pending, as in the C reader).
+                if not cut.pending.echo_seen and line.upper() == cut.pending.spec.text.upper():
+                    cut.pending.echo_seen = True
+                else:
+                    cut.info.append(line)
+                self._emit_urc(line, prefix, now, events, attach=False)
+                return
         self._emit_urc(line, prefix, now, events)
+
+    def _resume(self, cut: _Cut, final: str, now: float) -> Response:
+        """The cut-off command's answer completed by the final that followed the boot banner."""
+        self._cut = None
+        cut_off = cut.pending.response
+        command = cut_off.command
+        lines = [*cut_off.lines, *cut.lines, final]
+        error: AtError | None = None
+        if final.startswith(grammar.CME_PREFIX):
+            error = _cme_error(command, final, lines)
+        elif final.startswith(grammar.CMS_PREFIX):
+            error = _cms_error(command, final, lines)
+        elif final not in grammar.OK_FINALS:
+            error = AtCommandError(command, final, lines)
+        return dataclasses.replace(
+            cut_off,
+            final=final,
+            info=[*cut_off.info, *cut.info],
+            urcs=[*cut_off.urcs, *cut.urcs],
+            noise=list(cut_off.noise),
+            lines=lines,
+            error=error,
+            elapsed=now - cut_off.started,
+            echoed=cut.pending.echo_seen,
+        )
 
 
 def _error_value(line: str, prefix: str) -> str:

@@ -241,7 +241,8 @@ int nce_at_error_code(const char *line)
 /* ---- URCs and boot lines ---------------------------------------------------------------- */
 
 static const char *const k_urc_lines[] = {"RING", "RDY", "APP RDY", "SMS Ready", "Call Ready",
-                                          "POWERED DOWN", "NORMAL POWER DOWN", "PSM POWER DOWN", "Ready"};
+                                          "POWERED DOWN", "NORMAL POWER DOWN", "PSM POWER DOWN", "Ready",
+                                          "SMS DONE", "PB DONE", "+PBREADY"};
 static const char *const k_boot_lines[] = {"RDY", "APP RDY", "Ready"};
 
 static const char *const k_urc_prefixes[] = {
