@@ -213,24 +213,22 @@ class AtSession:
         self._urc_awaiting_data = None
         self._data_to_response = False
 
-    def end_binary(self, now: float | None = None) -> list[Event]:
+    def end_binary(self) -> tuple[list[Event], bytes]:
         """End a length-prefixed payload before its announced length: for captures whose logger
         left the bytes out (a placeholder line, or fewer bytes than announced), at the next host
         line. The payload is what was read up to the first line that is a final result code of
-        the pending command (marked `truncated`); that line and the rest are read as modem lines
-        again, so one wrong length never swallows the rest of a capture."""
+        the pending command (marked `truncated`). Returns its events and the bytes from that line
+        on, which the caller feeds again: one wrong length never swallows the rest of a capture."""
         data = self.tokenizer.end_binary()
         if data is None:
-            return []
+            return [], b""
         events: list[Event] = []
         split = self._final_line_at(data)
         payload, rest = (data, b"") if split is None else (data[:split], data[split:])
-        if split is not None and payload.endswith(b"\r\n"):
-            payload = payload[:-2]  # the line end between the payload and its final
+        if split is not None:
+            payload = payload.rstrip(b"\r\n")  # the line ends between the payload and its final
         self._on_data(payload, events, truncated=True)
-        if rest:
-            events += self.feed(rest, now)
-        return events
+        return events, rest
 
     def _final_line_at(self, data: bytes) -> int | None:
         """Where the first line of `data` that is a final result code of the pending command
