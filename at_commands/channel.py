@@ -4,6 +4,10 @@ Open it on any pyserial URL (a device path, a pty path, ``socket://host:port``, 
 The reader thread turns bytes into events through an AtSession (the sans-I/O core); commands wait
 for their final result with per-command timeouts; URCs go to subscribers and waiters without being
 lost or mistaken for responses; every byte lands in the Transcript.
+
+A boot banner (RDY, APP RDY ...) under a command does not fail it at once: a modem that boots while
+a command is on its way often still answers it. The command waits `boot_grace` seconds for its
+final and raises ModemRebootedError only if none comes (the firmware's NCE_AT_BOOT_GRACE_MS).
 """
 
 from __future__ import annotations
@@ -49,8 +53,15 @@ UrcCallback = Callable[[Urc], None]
 class _Inflight:
     response: Response
     done: threading.Event = field(default_factory=threading.Event)
-    woken: threading.Event = field(default_factory=threading.Event)  # prompt, or done
+    woken: threading.Event = field(default_factory=threading.Event)  # prompt, boot or done
+    changed: threading.Event = field(default_factory=threading.Event)  # boot or done
     prompted: bool = False
+    boot_deadline: float | None = None  # a boot banner cut it off: its final may come until then
+
+    def finish(self) -> None:
+        self.done.set()
+        self.woken.set()
+        self.changed.set()
 
 
 class UrcWaiter:
@@ -109,6 +120,8 @@ class UrcWaiter:
 
 class AtChannel:
     """A modem's AT port. Thread-safe; close() it (or use it as a context manager)."""
+
+    boot_grace = 0.5  # seconds a command cut off by a boot banner still waits for its final
 
     def __init__(
         self,
@@ -225,19 +238,42 @@ class AtChannel:
                 self._write(payload + payload_end, command)
             elif spec.behaviour.prompt and payload is not None:
                 self._send_payload(inflight, command, payload + payload_end, min(prompt_timeout, limit))
-            if not inflight.done.wait(max(0.0, deadline - time.monotonic())):
-                self._give_up(inflight, command, limit, "final result code")
+            self._wait_final(inflight, command, limit, deadline)
             response = inflight.response
             error = response.error
             if error is not None and (check or isinstance(error, ModemRebootedError | PortError)):
                 raise error
             return response
 
+    def _wait_final(self, inflight: _Inflight, command: str, limit: float, deadline: float) -> None:
+        while not inflight.done.is_set():
+            boot_deadline = inflight.boot_deadline
+            until = deadline if boot_deadline is None else min(deadline, boot_deadline)
+            left = until - time.monotonic()
+            if left <= 0:
+                if boot_deadline is not None:
+                    self._end_grace(inflight)
+                else:
+                    self._give_up(inflight, command, limit, "final result code")
+                return
+            inflight.changed.wait(left)
+            inflight.changed.clear()  # the loop re-reads the state after clearing
+
+    def _end_grace(self, inflight: _Inflight) -> None:
+        """No final followed the boot banner: the command fails with its ModemRebootedError."""
+        with self._lock:
+            if inflight.done.is_set():
+                return  # the final came just now
+            if self._inflight is inflight:
+                self._inflight = None
+            self._session.abandon()  # a final arriving later is a stray one
+        inflight.finish()
+
     def _send_payload(self, inflight: _Inflight, command: str, data: bytes, timeout: float) -> None:
         inflight.woken.wait(timeout)
         if inflight.prompted:
             self._write(data, command)
-        elif not inflight.done.is_set():
+        elif not inflight.done.is_set() and inflight.boot_deadline is None:
             self._give_up(inflight, command, timeout, "prompt ('> ' or '@')")
 
     def _give_up(self, inflight: _Inflight, command: str, timeout: float, waiting_for: str) -> None:
@@ -413,9 +449,16 @@ class AtChannel:
             if isinstance(event, CommandDone):
                 inflight = self._inflight
                 if inflight is not None and inflight.response is event.response:
+                    if isinstance(event.response.error, ModemRebootedError):
+                        # Its final may still follow the banner: wait a grace time for it.
+                        inflight.boot_deadline = time.monotonic() + self.boot_grace
+                        inflight.woken.set()
+                        inflight.changed.set()
+                        continue
                     self._inflight = None
-                    inflight.done.set()
-                    inflight.woken.set()
+                    inflight.finish()
+            elif isinstance(event, StrayEvent) and event.resumed is not None:
+                self._resume(event.resumed)
             elif isinstance(event, UrcEvent):
                 self._deliver(event.urc)
             elif isinstance(event, PromptEvent):
@@ -429,6 +472,16 @@ class AtChannel:
                     self._dispatch_queue.put((callback, (event.line,)))
             elif isinstance(event, NoiseEvent | StrayEvent):
                 log.debug("%s: %r", self.name, event)
+
+    def _resume(self, response: Response) -> None:
+        """The final of the command a boot banner cut off, within its grace time."""
+        with self._lock:
+            inflight = self._inflight
+            if inflight is None or inflight.boot_deadline is None or inflight.done.is_set():
+                return
+            self._inflight = None
+            inflight.response = response
+        inflight.finish()
 
     def _deliver(self, urc: Urc) -> None:
         with self._lock:
@@ -449,8 +502,7 @@ class AtChannel:
                 self._session.abandon()
         if inflight is not None:
             inflight.response.error = failure
-            inflight.done.set()
-            inflight.woken.set()
+            inflight.finish()
 
 
 _SMALL_WRITE = 512  # command lines: one os.write; bigger payloads go through pyserial's loop
