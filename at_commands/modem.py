@@ -26,6 +26,7 @@ from at_commands.errors import (
     RegistrationDeniedError,
     SimError,
     SmsError,
+    SocketError,
 )
 from at_commands.modem_types import (
     Datagram,
@@ -253,6 +254,13 @@ class Modem:
     # -- UDP -------------------------------------------------------------------------------------
 
     def open_udp(self, host: str, port: int, *, local_port: int | None = None) -> UdpSocket:
+        """A UDP socket to host:port; `local_port` makes it listen there (SocketError on modules
+        that cannot bind one, see Dialect.binds_local_port)."""
+        if local_port and not self.dialect.binds_local_port:
+            raise SocketError(
+                f"{self.dialect.name}: UDP sockets cannot listen on a chosen local port ({local_port}); "
+                "this module always takes an ephemeral one"
+            )
         socket_id, waiter = self.dialect.udp_open(host, port, local_port)
         return UdpSocket(self, socket_id, host, port, waiter)
 

@@ -23,10 +23,10 @@ from at_commands.errors import (
 )
 from hil.checks.base import REGISTRY, CheckContext, Limit, load_builtin_checks, run_check
 from hil.checks.classify import classify
-from hil.checks.suite import load_suite
+from hil.checks.suite import builtin_suite, load_suite
 from hil.cloud.client import CloudApiError
 from hil.records import CheckRecord
-from hil.rig.backends.virtual import VirtualLab
+from hil.rig.backends.virtual import DEFAULT_DIALECTS, VirtualLab
 from hil.rig.capabilities import Cloud
 from hil.rig.rig import Rig
 from hil.rig.rigfile import RigSpec
@@ -299,3 +299,24 @@ def test_run_check_passes_limits_to_measurements(rigs: dict[str, CheckContext]) 
     assert not record.passed and record.failure_class == "network"
     stat = next(m for s in record.steps for m in s.measurements if m.name == "stat")
     assert stat.expected == 1 and stat.value == 5
+
+
+@pytest.mark.parametrize("dialect", [d for d in DEFAULT_DIALECTS if d not in DIALECTS])
+def test_the_modem_smoke_suite_passes_on_every_dialect_the_lab_hands_out(
+    lab: VirtualLab, dialect: str
+) -> None:
+    """`hil run --rigs N` gives rigs these dialects in turn: each must pass every modem check
+    (twice in a row: a second round finds the PDP context and sockets of the first)."""
+    entries = builtin_suite("smoke").for_mode("modem")
+    assert {e.check for e in entries} == set(MODEM_CHECKS)
+    with lab.open_rig(lab.spec(0, name=f"smoke-{dialect}", dialect=dialect)) as rig:
+        ctx = CheckContext(rig, "modem", params=FAST)
+        for _round in range(2):
+            for entry in entries:
+                record = run_check(
+                    entry.check,
+                    CheckContext(
+                        rig, "modem", params={**FAST, **entry.params}, limits=entry.limits, state=ctx.state
+                    ),
+                )
+                passed(record)

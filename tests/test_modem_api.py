@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from at_commands.dialects.profiles import DIALECT_NAMES, Rat, profile
-from at_commands.errors import SmsError
+from at_commands.errors import SmsError, SocketError
 from at_commands.modem import Modem
 from at_commands.sim import normalize_iccid
 from at_commands.sms import decode_submit
@@ -144,3 +144,25 @@ def test_every_supported_rat_with_bands(dialect: str, rat: Rat, host: SimulatorH
         assert registration.act == profile(dialect).act[rat]
         assert modem.rat() is rat
         assert registration == modem.registration(rat)
+
+
+@pytest.mark.parametrize("dialect", DIALECT_NAMES)
+def test_pdp_activation_twice_reuses_the_context_and_local_ports_are_honest(
+    dialect: str, host: SimulatorHost
+) -> None:
+    """A suite activates PDP in several checks: the second activation must find the first's
+    context (SIM7080 answers AT+CNACT=0,1 on an active context with ERROR). A local port that the
+    module cannot bind is refused, never silently replaced by an ephemeral one."""
+    index = DIALECT_NAMES.index(dialect)
+    with ModemSimulator(dialect, scenario_for(index), time_scale=TIME_SCALE, host=host) as sim:
+        with Modem.open(sim.start_pty(), dialect) as modem:
+            modem.initialize()
+            modem.attach(rat=profile(dialect).rats[0], timeout=10)
+            first = modem.activate_pdp()
+            again = modem.activate_pdp()
+            assert again.ip == first.ip == scenario_for(index)["network"]["ip"]
+            if modem.dialect.binds_local_port:
+                modem.open_udp("127.0.0.1", 9, local_port=5000).close()
+            else:
+                with pytest.raises(SocketError, match="cannot listen on a chosen local port"):
+                    modem.open_udp("127.0.0.1", 9, local_port=5000)

@@ -63,6 +63,9 @@ class Dialect:
     """Generic 3GPP behaviour over one channel, parameterised by a DialectProfile."""
 
     registration_prefixes: tuple[str, ...] = ("+CEREG:", "+CGREG:", "+CREG:")
+    # Whether a UDP socket can listen on a chosen local port (a Device Controller downlink needs
+    # one); SIMCom's CA*/CIP sockets always take an ephemeral one.
+    binds_local_port = True
 
     def __init__(self, channel: AtChannel, profile: DialectProfile) -> None:
         self.ch = channel

@@ -15,6 +15,8 @@ ACTIVATE_TIMEOUT = 60.0  # +APP PDP after CNACT (TinyGSM SIM7080)
 
 
 class SimcomCommon(Dialect):
+    binds_local_port = False  # AT+CAOPEN / AT+CIPSTART take no local port (reference §2.5, §2.6)
+
     def configure_rat(self, rat: Rat) -> None:
         if rat not in self.profile.rats:
             raise ValueError(f"{self.name} does not support {rat.value}")
@@ -38,6 +40,11 @@ class SimcomCommon(Dialect):
 
 class Sim7080(SimcomCommon):
     def activate_pdp(self, apn: str) -> PdpContext:
+        # AT+CNACT=0,1 on an active context is an ERROR, so a second activation (e.g. the next
+        # check of a suite) reuses the context that is up instead of failing.
+        active = self._active_context(apn)
+        if active is not None:
+            return active
         self.ch.command(f'AT+CNCFG=0,1,"{apn}"')
         try:
             with self.ch.urcs("+APP PDP:") as status:
@@ -47,11 +54,18 @@ class Sim7080(SimcomCommon):
             raise PdpError(f"CNACT rejected: {error}", lines=error.lines) from error
         if result[-1] != "ACTIVE":
             raise PdpError(f"+APP PDP reported {result}")
+        context = self._active_context(apn)
+        if context is None:
+            raise PdpError("CNACT is ACTIVE but AT+CNACT? lists no address for context 0")
+        return context
+
+    def _active_context(self, apn: str) -> PdpContext | None:
+        """Context 0 with its address when AT+CNACT? lists it as up."""
         for value in self.ch.command("AT+CNACT?").values("+CNACT:"):
             fields = split_fields(value)
             if int_field(fields, 0) == 0 and int_field(fields, 1) == 1:
                 return PdpContext(0, apn, fields[2])
-        raise PdpError("CNACT is ACTIVE but AT+CNACT? lists no address for context 0")
+        return None
 
     def udp_open(self, host: str, port: int, local_port: int | None) -> tuple[int, UrcWaiter | None]:
         socket_id = 0  # one socket is all the Modem API keeps open per session
@@ -88,6 +102,11 @@ class Sim7080(SimcomCommon):
 
 class Sim7000(SimcomCommon):
     def activate_pdp(self, apn: str) -> PdpContext:
+        # Once the CIP stack is up, AT+CIPMUX and AT+CSTT answer ERROR: reuse its address.
+        try:
+            return PdpContext(1, apn, self.ch.command("AT+CIFSR").value())
+        except (CmeError, AtCommandError):
+            pass  # no wireless connection yet (IP INITIAL): bring it up
         self.ch.command("AT+CIPMUX=1")
         self.ch.command("AT+CIPRXGET=1")
         try:

@@ -26,6 +26,11 @@ def _downlink(c: ModemCheck) -> None:
     local_port = int(c.param("port", DEFAULT_LOCAL_PORT))
     payload = f"nce-hil downlink {secrets.token_hex(4)}".encode()
     with c.step("downlink") as s:
+        if not c.modem.dialect.binds_local_port:
+            # The Device Controller sends to a port the device listens on; this module's sockets
+            # only ever get an ephemeral one, so no downlink can be addressed to it.
+            s.skipped = f"{c.modem.dialect.name} cannot listen on a chosen UDP port (port {local_port})"
+            return
         c.ensure_pdp()
         host, port = c.endpoint("udp")
         with c.modem.open_udp(host, port, local_port=local_port) as udp:
