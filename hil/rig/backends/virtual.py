@@ -212,6 +212,9 @@ class VirtualLab:
         dialect = spec.dialect or self.dialects[0]
         simulator = ModemSimulator(
             dialect,
+            # The harness acknowledges an MT SMS (+CNMA, nRF) in real time; a 15 s window scaled
+            # to 150 ms fails it whenever the machine is busy (16 rigs on 2 cores). 5 s at least.
+            {"modem": {"cnma_timeout_s": max(15.0, 5.0 / self.time_scale)}},
             time_scale=self.time_scale,
             network=self.endpoints["netlink"],
             host=self.host,
