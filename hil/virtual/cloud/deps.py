@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import Request
+from typing import Annotated
+
+from fastapi import Query, Request
+from pydantic import AfterValidator
 
 from .errors import BEARER_CHALLENGE, ApiError
 from .ratelimit import retry_after_header
@@ -42,6 +45,18 @@ async def sims_guard(request: Request) -> Principal:
             headers={"Retry-After": retry_after_header(wait)},
         )
     return principal
+
+
+# Where the documents set no maximum page size, any size is served: no store holds this many
+# items, so a larger size answers the same, and the offsets it makes stay inside SQLite's integers.
+PAGE_SIZE_CEILING = 2**31
+
+
+def _within_ceiling(page_size: int) -> int:
+    return min(page_size, PAGE_SIZE_CEILING)
+
+
+UnboundedPageSize = Annotated[int, Query(ge=1), AfterValidator(_within_ceiling)]
 
 
 def page_count(total: int, page_size: int) -> int:

@@ -117,18 +117,24 @@ def error_response(request: Request, error: ApiError) -> JSONResponse:
 
 
 def allowed_methods(request: Request) -> list[str]:
-    """Every method some route serves at this path (Starlette's own 405 names only one route's).
+    """Every method the resource at this path serves (Starlette's own 405 names only one route's).
 
-    Read from the app's OpenAPI paths, the public list of what it serves, compiled once per app."""
-    table: list[tuple[re.Pattern[str], set[str]]] | None = getattr(request.app.state, "method_table", None)
+    Read from the app's OpenAPI paths, the public list of what it serves, compiled once per app.
+    Literal paths win over templates, as in `contract.find_operation`: /v1/sims/topup is the top-up
+    resource, not a SIM whose ICCID is "topup", so it allows POST, not /v1/sims/{iccid}'s GET and PUT.
+    Of the paths that match, only those with the fewest parameters count."""
+    table: list[tuple[re.Pattern[str], int, set[str]]] | None = getattr(
+        request.app.state, "method_table", None
+    )
     if table is None:
-        table = [
-            (compile_path(path)[0], {method.upper() for method in operations})
-            for path, operations in request.app.openapi()["paths"].items()
-        ]
+        table = []
+        for path, operations in request.app.openapi()["paths"].items():
+            pattern, _, converters = compile_path(path)
+            table.append((pattern, len(converters), {method.upper() for method in operations}))
         request.app.state.method_table = table
-    path = request.url.path
-    return sorted({method for pattern, methods in table if pattern.match(path) for method in methods})
+    matches = [(params, methods) for pattern, params, methods in table if pattern.match(request.url.path)]
+    fewest = min((params for params, _ in matches), default=0)
+    return sorted({method for params, methods in matches if params == fewest for method in methods})
 
 
 def _validation_message(exc: RequestValidationError) -> tuple[str, str]:

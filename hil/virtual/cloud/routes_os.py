@@ -18,7 +18,7 @@ from hil.virtual.network.store import SimRecord
 
 from .bodies import ApiBody, StrictBody
 from .controller import ACTIVE, ARCHIVED, ActionConflictError, ActionNotFoundError, ActionRejectedError
-from .deps import bearer, page_count, parse_filter
+from .deps import UnboundedPageSize, bearer, page_count, parse_filter
 from .energy_saver import (
     TemplateConflictError,
     TemplateNotFoundError,
@@ -194,7 +194,7 @@ async def all_history(
     iccid: str | None = None,
     startDateTime: str | None = None,  # noqa: N803
     endDateTime: str | None = None,  # noqa: N803
-    pageSize: int = Query(10, ge=1, le=1000),  # noqa: N803
+    pageSize: UnboundedPageSize = 10,  # noqa: N803
     protocol: str | None = None,
     nextToken: str | None = None,  # noqa: N803
 ) -> JSONResponse:
@@ -226,7 +226,7 @@ async def device_history(
     request: Request,
     startDateTime: str | None = None,  # noqa: N803
     endDateTime: str | None = None,  # noqa: N803
-    pageSize: int = Query(10, ge=1, le=1000),  # noqa: N803
+    pageSize: UnboundedPageSize = 10,  # noqa: N803
     protocol: str | None = None,
     nextToken: str | None = None,  # noqa: N803
 ) -> JSONResponse:
@@ -343,7 +343,7 @@ class ActionQuery:
     def __init__(
         self,
         page: int = Query(1, ge=1, le=50),
-        pageSize: int = Query(10, ge=1, le=100),  # noqa: N803
+        pageSize: UnboundedPageSize = 10,  # noqa: N803
         deviceId: str | None = None,  # noqa: N803
         protocol: str | None = None,
         status: str | None = None,
@@ -458,7 +458,7 @@ def _integration_view(integration: dict[str, Any]) -> dict[str, Any]:
 async def list_integrations(
     request: Request,
     page: int = Query(1, ge=1),
-    pageSize: int = Query(10, ge=1, le=100),  # noqa: N803
+    pageSize: UnboundedPageSize = 10,  # noqa: N803
 ) -> JSONResponse:
     items = services_of(request).integrator.list()
     chosen = items[(page - 1) * pageSize : page * pageSize]
@@ -573,7 +573,7 @@ async def delete_integration(integration_id: str, request: Request) -> Response:
 async def admin_logs(
     request: Request,
     page: int = Query(1, ge=1, le=50),
-    pageSize: int = Query(10, ge=1, le=100),  # noqa: N803
+    pageSize: UnboundedPageSize = 10,  # noqa: N803
     q: str | None = None,
 ) -> JSONResponse:
     filters = parse_filter(q, ("geofenceId", "category", "iccid", "type", "startDateTime", "endDateTime"))

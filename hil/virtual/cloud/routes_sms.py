@@ -119,22 +119,26 @@ async def send_sms(iccid: str, request: Request, message: SmsMessage) -> Respons
     return Response(status_code=201, headers={"Location": location})
 
 
-def _find_sms(request: Request, iccid: str, sms_id: int) -> SmsRecord:
+def _find_sms(request: Request, iccid: str, sms_id: float) -> SmsRecord:
+    """sim.json types the SMS id as a number: one that is no SMS id (a fraction, negative, beyond
+    SQLite's integers) is a well-formed request for an SMS that does not exist."""
     services = services_of(request)
     find_sim(services, iccid)
-    record = services.store.sms_by_id(sms_id)
+    exists = sms_id.is_integer() and 0 < sms_id < 2**63
+    record = services.store.sms_by_id(int(sms_id)) if exists else None
     if record is None or record.iccid != iccid:
-        raise ApiError(404, f"SMS {sms_id} of SIM {iccid} not found", error_code="SmsNotFound")
+        shown = int(sms_id) if exists else sms_id
+        raise ApiError(404, f"SMS {shown} of SIM {iccid} not found", error_code="SmsNotFound")
     return record
 
 
 @router.get("/v1/sims/{iccid}/sms/{sms_id}")
-async def get_sms(iccid: str, sms_id: int, request: Request) -> JSONResponse:
+async def get_sms(iccid: str, sms_id: float, request: Request) -> JSONResponse:
     return JSONResponse(sms_view(_find_sms(request, iccid, sms_id)))
 
 
 @router.delete("/v1/sims/{iccid}/sms/{sms_id}")
-async def cancel_sms(iccid: str, sms_id: int, request: Request) -> Response:
+async def cancel_sms(iccid: str, sms_id: float, request: Request) -> Response:
     record = _find_sms(request, iccid, sms_id)
     try:
         services_of(request).core.sms.cancel(record.id)
