@@ -212,7 +212,7 @@ def _end_binary(state: _State, number: int) -> Iterator[Decoded]:
     """A binary block still reading when the host writes again was logged short: it ends here,
     and what followed its final is read again, with the capture lines it came from."""
     events, rest = state.session.end_binary()
-    yield from _events(state, events, number)
+    yield from _events(state, events, state.raw[-1][0] if state.raw else number)
     pieces: list[tuple[int, bytes]] = []
     for line, piece in reversed(state.raw):
         if len(rest) <= sum(len(p) for _, p in pieces):

@@ -225,9 +225,8 @@ class AtSession:
         events: list[Event] = []
         split = self._final_line_at(data)
         payload, rest = (data, b"") if split is None else (data[:split], data[split:])
-        if split is not None:
-            payload = payload.rstrip(b"\r\n")  # the line ends between the payload and its final
-        self._on_data(payload, events, truncated=True)
+        # Line ends after the logged bytes are the capture's framing, not payload.
+        self._on_data(payload.rstrip(b"\r\n"), events, truncated=True)
         return events, rest
 
     def _final_line_at(self, data: bytes) -> int | None:

@@ -5,6 +5,10 @@ between commands, a +CMT with its PDU body, length-prefixed binary reads, prompt
 through AtSession (the same tokenizer and classifier the live channel uses), fed in 64-byte chunks
 as a UART would deliver them. Prints lines/s. Target: >= 200,000 lines/s.
 
+Then decoding accuracy: the share of commands `hil at decode` decodes exactly on the project's own
+captures (tests/data/captures/*.txt, each with a hand-checked NAME.expected.json), and which ones
+it gets wrong.
+
     .venv/bin/python bench/at_parse/run.py [--seconds 3] [--json]
 """
 
@@ -13,9 +17,13 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from pathlib import Path
 
+from at_commands.capture_check import exact_share, score_captures
 from at_commands.grammar import CommandSpec
 from at_commands.session import AtSession, CommandDone
+
+CAPTURES = Path(__file__).resolve().parents[2] / "tests" / "data" / "captures"
 
 # (host command, modem bytes) pairs; None as command = unsolicited bytes between commands.
 EXCHANGES: list[tuple[str | None, bytes]] = [
@@ -100,6 +108,15 @@ def main() -> None:
         "target_lines_per_second": 200_000,
         "met": rate >= 200_000,
     }
+    scores = score_captures(CAPTURES)
+    share = exact_share(scores)
+    result |= {
+        "captures": len(scores),
+        "capture_commands": sum(s.commands for s in scores),
+        "commands_decoded_exactly": sum(s.exact for s in scores),
+        "decoded_exactly_share": round(share, 4),
+        "inexact": {s.name: list(s.inexact_lines) for s in scores if s.inexact_lines},
+    }
     if args.json:
         print(json.dumps(result))
     else:
@@ -107,6 +124,14 @@ def main() -> None:
         print(
             f"at_parse: {rate:,.0f} lines/s (target >= 200,000) {'OK' if result['met'] else 'BELOW TARGET'}"
         )
+        print(
+            f"at_parse: decoded exactly: {result['commands_decoded_exactly']}/{result['capture_commands']}"
+            f" commands ({share:.1%}) over {len(scores)} captures"
+        )
+        for score in scores:
+            if score.inexact_lines:
+                lines = ", ".join(map(str, score.inexact_lines))
+                print(f"at_parse:   {score.name}: {score.commands - score.exact} inexact (lines {lines})")
 
 
 if __name__ == "__main__":
