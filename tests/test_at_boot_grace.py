@@ -8,7 +8,7 @@ still fails with ModemRebootedError - after the short grace time, not the comman
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -21,7 +21,7 @@ from tests.support.pty_peer import PtyPeer, script, wait_until
 OK = b"\r\nOK\r\n"
 
 
-CGSN = {b"AT+CGSN": b"\r\n867730051234567\r\n" + OK}
+CGSN: dict[bytes, bytes | Callable[[], bytes]] = {b"AT+CGSN": b"\r\n867730051234567\r\n" + OK}
 
 
 @pytest.fixture

@@ -100,7 +100,7 @@ def main() -> None:
         passes += 1
     elapsed = time.perf_counter() - start
     rate = lines_per_pass * passes / elapsed
-    result = {
+    result: dict[str, object] = {
         "lines": lines_per_pass * passes,
         "commands": commands_per_pass * passes,
         "seconds": round(elapsed, 3),
