@@ -117,19 +117,20 @@ def _signal(step: Step, rig: SampleRig, rng: random.Random, fail: bool) -> None:
 
 
 def _sms(step: Step, rig: SampleRig, rng: random.Random, fail: bool) -> None:
-    latency = rng.lognormvariate(1.2, 0.5) if not fail else rng.uniform(61.0, 90.0)
-    _m(step, "latency", round(latency, 2), "s", low=0.0, high=60.0)
+    latency_ms = 1000 * (rng.lognormvariate(1.2, 0.5) if not fail else rng.uniform(61.0, 90.0))
+    name = "receive_latency" if step.name == "sms_mt" else "api_latency"
+    _m(step, name, round(latency_ms, 1), "ms", low=0.0, high=60_000.0)
     if step.name == "sms_mt":
-        _m(step, "state", "DELIVERED", expected="DELIVERED")
+        _m(step, "api_state", "DELIVERED", expected="DELIVERED")
 
 
 def _uplink(step: Step, rig: SampleRig, rng: random.Random, fail: bool) -> None:
     json_bytes = rng.randint(90, 160)
     bcl_bytes = rng.randint(8, 24) if not fail else json_bytes
-    _m(step, "bytes_bcl", bcl_bytes, "B")
-    _m(step, "bytes_json", json_bytes, "B")
-    _m(step, "saving", round(100.0 * (1 - bcl_bytes / json_bytes), 1), "%", low=50.0)
-    _m(step, "values_match", not fail, expected=True)
+    _m(step, "wire_bytes", bcl_bytes, "B")
+    _m(step, "json_bytes", json_bytes, "B")
+    _m(step, "saving_pct", round(100.0 * (1 - bcl_bytes / json_bytes), 1), "%", low=50.0)
+    _m(step, "decoded_matches", not fail, expected=True)
 
 
 def _device_auth(step: Step, rig: SampleRig, rng: random.Random, fail: bool) -> None:

@@ -4,7 +4,7 @@ with the names hil/records/sample.py and the harness use), and the data pulled f
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from hil.reports import plots
@@ -16,42 +16,41 @@ from hil.reports.plots import Bar
 class PlotSource:
     plot: str  # the svg's data-plot
     title: str
-    checks: tuple[str, ...]  # the checks whose measurement the plot reads ((): not a measurement)
-    measurement: str
+    measurements: Mapping[str, str]  # check -> the measurement the plot reads (empty: none)
     reads: str  # for people, under the plots
+
+    @property
+    def checks(self) -> tuple[str, ...]:
+        return tuple(self.measurements)
 
 
 PLOT_SOURCES: tuple[PlotSource, ...] = (
     PlotSource(
         "time_to_attach",
         "Time to attach",
-        ("attach",),
-        "time_to_attach",
+        {"attach": "time_to_attach"},
         "check attach, measurement time_to_attach (s)",
     ),
     PlotSource(
         "signal",
         "Signal over time (RSRP per rig)",
-        ("signal",),
-        "rsrp",
+        {"signal": "rsrp"},
         "check signal, measurement rsrp (dBm)",
     ),
     PlotSource(
         "sms_latency",
         "SMS latency, MO and MT",
-        ("sms_mo", "sms_mt"),
-        "latency",
-        "checks sms_mo and sms_mt, measurement latency (s)",
+        {"sms_mo": "api_latency", "sms_mt": "receive_latency"},
+        "checks sms_mo (api_latency) and sms_mt (receive_latency), in seconds",
     ),
     PlotSource(
         "bcl_savings",
         "Energy Saver (BCL) savings per uplink protocol",
-        ("uplink_udp", "uplink_coap"),
-        "saving",
-        "checks uplink_udp and uplink_coap, measurement saving (%)",
+        {"uplink_udp": "saving_pct", "uplink_coap": "saving_pct"},
+        "checks uplink_udp and uplink_coap, measurement saving_pct (%)",
     ),
-    PlotSource("failures", "Failures by class", (), "", "failure class of every failed result"),
-    PlotSource("trend", "Pass rate across runs of this suite", (), "", "the suite's last runs (results DB)"),
+    PlotSource("failures", "Failures by class", {}, "failure class of every failed result"),
+    PlotSource("trend", "Pass rate across runs of this suite", {}, "the suite's last runs (results DB)"),
 )
 SOURCES = {source.plot: source for source in PLOT_SOURCES}
 
@@ -74,7 +73,7 @@ class _Series:
 def _collect(report: ReportData) -> dict[str, _Series]:
     """One pass over the final results: every numeric value each plot reads."""
     wanted: dict[tuple[str, str], str] = {
-        (check, source.measurement): source.plot for source in PLOT_SOURCES for check in source.checks
+        (check, name): source.plot for source in PLOT_SOURCES for check, name in source.measurements.items()
     }
     found: dict[str, _Series] = {source.plot: _Series([]) for source in PLOT_SOURCES}
     for result in report.results:
@@ -87,10 +86,13 @@ def _collect(report: ReportData) -> dict[str, _Series]:
                 value = m.value
                 if isinstance(value, bool) or not isinstance(value, int | float):
                     continue
+                scale = 0.001 if m.unit == "ms" else 1.0  # plots show seconds
                 series = found[plot]
                 if not series.values:
-                    series.low, series.high, series.unit = m.low, m.high, m.unit
-                series.values.append((result.final.rig, record.check, record.started, float(value)))
+                    series.low = None if m.low is None else m.low * scale
+                    series.high = None if m.high is None else m.high * scale
+                    series.unit = "s" if m.unit == "ms" else m.unit
+                series.values.append((result.final.rig, record.check, record.started, float(value) * scale))
     return found
 
 
