@@ -88,7 +88,8 @@ class LabgridPyocdFlasher:
         return [*self._ssh, self.host, shlex.join(command)]
 
     def _probe_args(self) -> list[str]:
-        return ["--uid", self.probe, "--target", self.target]
+        # --no-wait: a probe that is not there fails now instead of hanging until it appears
+        return ["--no-wait", "--uid", self.probe, "--target", self.target]
 
     def flash_commands(self, image: Path) -> list[list[str]]:
         """The commands flash() runs, in order (copy, flash, clean up on the exporter host)."""
