@@ -178,7 +178,6 @@ class RigPool:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
         wanted = dict(tags or {})
-        self.start()
         if self.backend == "virtual":
             return self._virtual(wanted, mode, name)
         return self._local(wanted, mode, name)
@@ -246,6 +245,7 @@ class RigPool:
             return held
         if held is not None:
             self._close(name)
+        self.start()
         if mode == "firmware" and self.backend == "virtual" and self.plan.image is None:
             self._ensure_image()
         rig = self.wiring.open(planned, mode)
