@@ -4,6 +4,7 @@ workers each on a rig of their own, a failing test's transcript, and a plugin th
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -82,7 +83,7 @@ def assert_no_rig_shared(data: RunData) -> None:
         spans[stored.rig].append((record.started, record.started + record.duration_s, record.check))
     for rig, items in spans.items():
         items.sort()
-        for (start_a, end_a, check_a), (start_b, _end_b, check_b) in zip(items, items[1:], strict=False):
+        for (_start_a, end_a, check_a), (start_b, _end_b, check_b) in itertools.pairwise(items):
             assert start_b >= end_a - 0.001, (
                 f"{rig}: {check_b} started at {start_b} before {check_a} ended {end_a}"
             )
@@ -174,10 +175,10 @@ def test_plain(rig):
 def test_a_failing_check_fails_the_test_with_its_class_and_transcript(tmp_path: Path) -> None:
     (tmp_path / "test_failing.py").write_text(FAILING)
     db_path = tmp_path / "results.db"
+    junit = str(tmp_path / "j.xml")
     result = run_pytest(
-        str(tmp_path), "--lab", "virtual", "--results-db", str(db_path), "--junitxml", str(tmp_path / "j.xml"),
-        cwd=tmp_path,
-    )  # fmt: skip
+        str(tmp_path), "--lab", "virtual", "--results-db", str(db_path), "--junitxml", junit, cwd=tmp_path
+    )
     assert result.returncode == 1, result.stdout[-3000:]
     out = result.stdout
     assert "check sim_ready on virtual-1 failed (sim)" in out
