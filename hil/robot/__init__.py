@@ -30,6 +30,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from robot.api.deco import keyword
+
 from hil.checks.base import MODES, Mode
 from hil.frontends.recorder import RUN_ID_ENV, RunRecorder, failure_text, run_and_record
 from hil.frontends.rigs import HeldRig, RigPool, parse_tags
@@ -57,7 +59,6 @@ class HilLibrary:
 
     ROBOT_LIBRARY_SCOPE = "GLOBAL"
     ROBOT_LIBRARY_VERSION = __version__
-    ROBOT_LISTENER_API_VERSION = 3
 
     def __init__(
         self,
@@ -69,7 +70,7 @@ class HilLibrary:
     ) -> None:
         if lab not in (None, "virtual"):
             raise ValueError(f"lab must be 'virtual' (or left out with rigs_file), got {lab!r}")
-        self.ROBOT_LIBRARY_LISTENER = self
+        self.ROBOT_LIBRARY_LISTENER = _EndOfExecution(self)
         self.lab_kind = "virtual" if rigs_file is None else lab
         self.rigs_file = rigs_file
         self.results_db = results_db
@@ -153,6 +154,7 @@ class HilLibrary:
             raise AssertionError(failure_text(record))
         return record
 
+    @keyword("SIM Should Be Ready")
     def sim_should_be_ready(self) -> None:
         """The SIM is ready, its ICCID the API's (check sim_ready)."""
         self.check_should_pass("sim_ready")
@@ -165,6 +167,7 @@ class HilLibrary:
         record = self.check_should_pass("attach", **params)
         return float(_measurement(record, "time_to_attach") or 0.0)
 
+    @keyword("Send SMS From Device")
     def send_sms_from_device(self, number: str | None = None, timeout_s: float = 60) -> float:
         """The device sends an SMS; the 1NCE API lists it as MO (check sms_mo). Returns the API
         latency in ms."""
@@ -174,6 +177,7 @@ class HilLibrary:
         record = self.check_should_pass("sms_mo", **params)
         return float(_measurement(record, "api_latency") or 0.0)
 
+    @keyword("Device Should Receive SMS")
     def device_should_receive_sms(self, timeout_s: float = 60) -> float:
         """The API sends an SMS to the device; it arrives and turns DELIVERED (check sms_mt).
         Returns the receive latency in ms."""
@@ -190,6 +194,7 @@ class HilLibrary:
         record = self.check_should_pass(f"uplink_{protocol}", **params)
         return float(_measurement(record, "saving_pct") or 0.0)
 
+    @keyword("Bootstrap Should Return PSK")
     def bootstrap_should_return_psk(self) -> int:
         """The device authenticates at the bootstrap endpoint (the SDK's os_auth); the PSK it gets
         is the cloud's for its ICCID (check device_auth). Returns the PSK's length - never the
@@ -260,9 +265,9 @@ class HilLibrary:
             raise AssertionError(failure_text(record))
         return line
 
-    # -- listener ------------------------------------------------------------------------------
-    def close(self) -> None:
-        """Robot's listener hook at the end of the execution: close the rig, finish the run."""
+    # -- end of execution ----------------------------------------------------------------------
+    def _finish(self) -> None:
+        """Close the rig, finish the run (from the listener, when the execution ends)."""
         with contextlib.suppress(Exception):
             self.close_rig()
         if self._pool is not None:
@@ -383,6 +388,18 @@ class HilLibrary:
             lib.set_parallel_value_for_key(_FREE_KEY, ",".join([name, *names]))
         finally:
             lib.release_lock(_LOCK)
+
+
+class _EndOfExecution:
+    """The library's listener: Robot calls close() when the execution ends (not a keyword)."""
+
+    ROBOT_LISTENER_API_VERSION = 3
+
+    def __init__(self, library: HilLibrary) -> None:
+        self.library = library
+
+    def close(self) -> None:
+        self.library._finish()
 
 
 def default_results_db() -> Path:
