@@ -130,7 +130,7 @@ def test_every_problem_is_reported_at_once_with_file_line_and_expectation(tmp_pa
         ("suite: [x\n", ":2: <syntax>: expected valid YAML"),
         (
             "suite: x\nchecks:\n  - check: firmware_boot\n    limits: {boot_time: {high: 3}}\n",
-            ":4: checks[0].limits.boot_time: expected a measurement of firmware_boot (none: it declares no",
+            ":4: checks[0].limits.boot_time: expected a measurement of firmware_boot (one of board, boot_ms,",
         ),
     ],
 )
