@@ -24,6 +24,22 @@ from hil.rig.rig import MissingCapabilityError, Rig
 Mode = Literal["modem", "firmware"]
 MODES: tuple[Mode, ...] = ("modem", "firmware")
 
+# The mission's verbs: every check nce-hil knows, in the order a smoke suite runs them.
+MISSION_CHECKS: tuple[str, ...] = (
+    "sim_ready",
+    "attach",
+    "apn",
+    "signal",
+    "sms_mo",
+    "sms_mt",
+    "uplink_udp",
+    "uplink_coap",
+    "device_auth",
+    "downlink",
+    "firmware_boot",
+    "data_usage",
+)
+
 # Why a check failed (LAVA's lesson): infra = the rig or harness (port gone, cloud API down,
 # capability missing); flash = the image could not be written or booted; dut = the device or its
 # firmware misbehaved; network = the network refused or lost it (denied, PDP rejected, no

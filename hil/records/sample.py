@@ -12,26 +12,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from hil.checks.base import FAILURE_CLASSES, MISSION_CHECKS
 from hil.records.model import CheckRecord, Measurement, Step
 
 if TYPE_CHECKING:
     from hil.records.db import ResultsDB
 
-CHECKS: tuple[str, ...] = (
-    "sim_ready",
-    "attach",
-    "apn",
-    "signal",
-    "sms_mo",
-    "sms_mt",
-    "uplink_udp",
-    "uplink_coap",
-    "device_auth",
-    "downlink",
-    "firmware_boot",
-    "data_usage",
-)
-FAILURE_CLASSES: tuple[str, ...] = ("infra", "flash", "dut", "network", "sim")
+CHECKS = MISSION_CHECKS
+
 _FAILURES: dict[str, tuple[str, str]] = {  # class -> (step error, transcript line)
     "infra": ("TimeoutError: console port /dev/ttyUSB0 gave no line in 10 s", "< (no response)"),
     "flash": ("FlashError: pyocd: no probe with id 0669FF3032", "-- flash failed"),

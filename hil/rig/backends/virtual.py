@@ -203,18 +203,36 @@ class VirtualLab:
     def open_rig(self, spec: RigSpec, *, faults: Iterable[str] = ()) -> Rig:
         """A rig with Modem, Cloud and VirtualControls; its SIM is claimed from the inventory
         (spec.iccid pins one). The returned spec carries the claimed ICCID."""
+        dialect = spec.dialect or self.dialects[0]
+        # The harness acknowledges an MT SMS (+CNMA, nRF) in real time; a 15 s window scaled to
+        # 150 ms fails it whenever the machine is busy (16 rigs on 2 cores). 5 s at least.
+        scenario = {"modem": {"cnma_timeout_s": max(15.0, 5.0 / self.time_scale)}}
+        rig, simulator = self._simulated_rig(spec, dialect, scenario, faults)
+        try:
+            transcript = Transcript()
+            transcript.add_secret(self._inventory.api_users[0].client_secret)
+            modem = Modem.open(simulator.start_pty(), dialect, transcript=transcript)
+            rig.add(Modem, modem, modem.close)
+        except BaseException:
+            rig.close()
+            raise
+        return rig
+
+    def _simulated_rig(
+        self, spec: RigSpec, dialect: str, scenario: dict[str, Any], faults: Iterable[str]
+    ) -> tuple[Rig, ModemSimulator]:
+        """What every virtual rig has: a simulated `dialect` modem on a SIM claimed from the lab's
+        cloud (spec.iccid pins one; the rig's spec carries the claimed ICCID and the dialect), its
+        faults switched on (VirtualControls), and the Cloud capability."""
         if not self._started or self.host is None or self.inbox is None:
             raise VirtualLabError("the virtual lab is not started")
         chosen = tuple(faults)
         for fault in chosen:
             if fault not in FAULTS:
                 raise ValueError(f"unknown fault {fault!r}; expected one of {', '.join(FAULTS)}")
-        dialect = spec.dialect or self.dialects[0]
         simulator = ModemSimulator(
             dialect,
-            # The harness acknowledges an MT SMS (+CNMA, nRF) in real time; a 15 s window scaled
-            # to 150 ms fails it whenever the machine is busy (16 rigs on 2 cores). 5 s at least.
-            {"modem": {"cnma_timeout_s": max(15.0, 5.0 / self.time_scale)}},
+            scenario,
             time_scale=self.time_scale,
             network=self.endpoints["netlink"],
             host=self.host,
@@ -226,15 +244,11 @@ class VirtualLab:
         try:
             claimed = simulator.modem.claimed
             iccid = claimed.iccid if claimed is not None else (spec.iccid or "")
-            rig.spec = replace(spec, iccid=iccid)
+            rig.spec = replace(spec, iccid=iccid, dialect=dialect)
             controls = VirtualControls(simulator, iccid, chosen)
             for fault in chosen:
                 controls.inject(fault)
             rig.add(VirtualControls, controls)
-            transcript = Transcript()
-            transcript.add_secret(self._inventory.api_users[0].client_secret)
-            modem = Modem.open(simulator.start_pty(), dialect, transcript=transcript)
-            rig.add(Modem, modem, modem.close)
             api_url = _dead_url() if "cloud_down" in chosen else None
             client = CloudClient(self.settings(api_url), timeout=10.0)
             rig.add(
@@ -245,7 +259,7 @@ class VirtualLab:
         except BaseException:
             rig.close()
             raise
-        return rig
+        return rig, simulator
 
     # --- firmware-mode rigs ---------------------------------------------------------------
     def firmware_spec(self, index: int, *, name: str | None = None, dialect: str | None = None) -> RigSpec:
@@ -278,12 +292,7 @@ class VirtualLab:
         closes after the first lines, QEMU runs on: checks get ConsoleDeadError). `config` adds
         FirmwareConfig fields to stamp. The returned rig's spec carries the claimed ICCID.
         Raises VirtualLabError (lab, dialect, board, image) or FlasherError (QEMU did not start)."""
-        if not self._started or self.host is None or self.inbox is None:
-            raise VirtualLabError("the virtual lab is not started")
         chosen = tuple(faults)
-        for fault in chosen:
-            if fault not in FAULTS:
-                raise ValueError(f"unknown fault {fault!r}; expected one of {', '.join(FAULTS)}")
         dialect = spec.dialect or FIRMWARE_RIG_DIALECTS[0]
         if dialect not in FIRMWARE_RIG_DIALECTS:
             raise VirtualLabError(
@@ -298,32 +307,8 @@ class VirtualLab:
             )
         except (QemuError, FlasherError, FirmwareRunError) as exc:
             raise VirtualLabError(f"rig {spec.name}: {exc}") from exc
-        simulator = ModemSimulator(
-            dialect,
-            FAST_MODEM,
-            time_scale=self.time_scale,
-            network=self.endpoints["netlink"],
-            host=self.host,
-            name=spec.name,
-            iccid=spec.iccid,
-        )
-        rig = Rig(spec)
-        rig.on_close(simulator.stop)
+        rig, simulator = self._simulated_rig(spec, dialect, FAST_MODEM, chosen)
         try:
-            claimed = simulator.modem.claimed
-            iccid = claimed.iccid if claimed is not None else (spec.iccid or "")
-            rig.spec = replace(spec, iccid=iccid, dialect=dialect)
-            controls = VirtualControls(simulator, iccid, chosen)
-            for fault in chosen:
-                controls.inject(fault)
-            rig.add(VirtualControls, controls)
-            api_url = _dead_url() if "cloud_down" in chosen else None
-            client = CloudClient(self.settings(api_url), timeout=10.0)
-            rig.add(
-                Cloud,
-                Cloud(client, endpoints=self.endpoints, emulator=self.emulator, inbox=self.inbox),
-                client.close,
-            )
             scratch = tempfile.TemporaryDirectory(prefix=f"nce-{spec.name}-")
             rig.on_close(scratch.cleanup)
             suffix = ".bin" if image_format(Path(image)) == "bin" else ".elf"
