@@ -28,6 +28,7 @@ CHECKS = (
     "sim_ready",
     "attach",
     "apn",
+    "signal",
     "device_auth",
     "uplink_udp",
     "uplink_coap",
@@ -90,6 +91,13 @@ def test_every_check_passes_on_a_firmware_rig(lab: VirtualLab, image: Path) -> N
         assert 0 < value(records["attach"], "time_to_attach").value < 60
         assert value(records["apn"], "ip").value == api.ip_address
         assert value(records["apn"], "apn").value == "iot.1nce.net"
+        # The simulator's default cell: CSQ 21, RSRP -95 dBm, RSRQ -10 dB (as the modem check reads it).
+        assert [value(records["signal"], n).value for n in ("csq", "rssi", "rsrp", "rsrq")] == [
+            21,
+            -71,
+            -95,
+            -10,
+        ]
         psk_len = value(records["device_auth"], "psk_length").value
         assert psk_len > 0 and value(records["device_auth"], "cloud_psk_length").value == psk_len
         for proto in ("udp", "coap"):

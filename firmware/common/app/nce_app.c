@@ -247,6 +247,44 @@ static nce_modem_status_t bring_up_modem(nce_app_t *app, const char **where)
     return link->sms_enable(link->ctx);
 }
 
+/* "signal csq=.. rssi=.. rsrp=.. rsrq=..": informational, so a module that cannot tell is no error.
+ * rsrq is written in whole and half dB ("-10.5"); unknown values are left out. */
+static void log_signal(const nce_link_t *link)
+{
+    nce_modem_signal_t signal;
+    nce_log_line_t line;
+    char rsrq[8];
+
+    if (link->signal == NULL || link->signal(link->ctx, &signal) != NCE_MODEM_OK) {
+        return;
+    }
+    nce_log_begin(&line, NCE_LOG_INFO, "signal");
+    nce_log_i32(&line, "csq", signal.csq);
+    if (signal.csq >= 0 && signal.csq <= 31) {
+        nce_log_i32(&line, "rssi", -113 + 2 * signal.csq);
+    }
+    if (signal.rsrp_dbm != 0) {
+        nce_log_i32(&line, "rsrp", signal.rsrp_dbm);
+    }
+    if (signal.rsrq_db2 != 0) {
+        int whole = -signal.rsrq_db2 / 2;
+        size_t n = 0;
+
+        rsrq[n++] = '-';
+        if (whole >= 10) {
+            rsrq[n++] = (char)('0' + whole / 10);
+        }
+        rsrq[n++] = (char)('0' + whole % 10);
+        if (signal.rsrq_db2 % 2 != 0) {
+            rsrq[n++] = '.';
+            rsrq[n++] = '5';
+        }
+        rsrq[n] = '\0';
+        nce_log_str(&line, "rsrq", rsrq);
+    }
+    nce_log_end(&line);
+}
+
 static nce_modem_status_t bring_up_attach(nce_app_t *app, const char **where)
 {
     const nce_link_t *link = app->link;
@@ -263,6 +301,7 @@ static nce_modem_status_t bring_up_attach(nce_app_t *app, const char **where)
     nce_log_str(&line, "rat", (unsigned)app->registration.rat < 3u ? s_rat_names[app->registration.rat] : "unknown");
     nce_log_str(&line, "operator", app->registration.operator_plmn[0] != '\0' ? app->registration.operator_plmn : "unknown");
     nce_log_end(&line);
+    log_signal(link);
     return NCE_MODEM_OK;
 }
 

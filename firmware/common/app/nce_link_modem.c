@@ -91,6 +91,11 @@ static nce_modem_status_t link_udp_close(void *ctx)
     return nce_modem_udp_close(modem_of(ctx));
 }
 
+static nce_modem_status_t link_signal(void *ctx, nce_modem_signal_t *out)
+{
+    return nce_modem_signal(modem_of(ctx), out);
+}
+
 static nce_modem_status_t link_sms_enable(void *ctx)
 {
     return nce_modem_sms_enable(modem_of(ctx));
@@ -123,6 +128,7 @@ void nce_link_modem(nce_link_t *link, nce_link_modem_ctx_t *ctx, const nce_at_io
     link->sim_ready = link_sim_ready;
     link->configure = link_configure;
     link->attach = link_attach;
+    link->signal = link_signal;
     link->pdp_activate = link_pdp;
     link->udp_open = link_udp_open;
     link->udp_send = link_udp_send;

@@ -60,6 +60,8 @@ typedef struct nce_link {
     /* RAT and APN for the next attach. */
     nce_modem_status_t (*configure)(void *ctx, nce_rat_t rat, const char *apn);
     nce_modem_status_t (*attach)(void *ctx, uint32_t timeout_ms, nce_modem_registration_t *out);
+    /* Signal quality after attach, for the log; NULL when the link cannot tell. */
+    nce_modem_status_t (*signal)(void *ctx, nce_modem_signal_t *out);
     nce_modem_status_t (*pdp_activate)(void *ctx, char ip[16]);
     nce_modem_status_t (*udp_open)(void *ctx, const char *host, uint16_t port);
     nce_modem_status_t (*udp_send)(void *ctx, const uint8_t *data, size_t len);

@@ -83,6 +83,12 @@ typedef struct {
 } nce_modem_identity_t;
 
 typedef struct {
+    int csq;            /* +CSQ <rssi> 0..31, 99 unknown */
+    int rsrp_dbm;       /* +CESQ <rsrp> as -140 + v dBm (as at_commands), 0 unknown */
+    int rsrq_db2;       /* +CESQ <rsrq> as half dB (-40..-6, i.e. -20..-3 dB), 0 unknown */
+} nce_modem_signal_t;
+
+typedef struct {
     int stat;           /* +CEREG stat: 1 home, 5 roaming */
     nce_rat_t rat;
     char operator_plmn[8];
@@ -138,6 +144,8 @@ nce_modem_status_t nce_modem_set_apn(nce_modem_t *modem, const char *apn);
 nce_modem_status_t nce_modem_attach(nce_modem_t *modem, uint32_t timeout_ms, nce_modem_registration_t *out);
 
 /* Activate the PDP context; writes the dotted IPv4 address into ip[16]. */
+/* Signal quality: AT+CSQ and AT+CESQ (3GPP 27.007; LTE values from +CESQ). */
+nce_modem_status_t nce_modem_signal(nce_modem_t *modem, nce_modem_signal_t *out);
 nce_modem_status_t nce_modem_pdp_activate(nce_modem_t *modem, char ip[16]);
 
 /* UDP socket to host:port (host: name or dotted address). One socket at a time. */

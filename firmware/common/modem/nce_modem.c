@@ -506,6 +506,38 @@ static void read_operator(nce_modem_t *modem, nce_modem_registration_t *out)
     }
 }
 
+nce_modem_status_t nce_modem_signal(nce_modem_t *modem, nce_modem_signal_t *out)
+{
+    nce_modem_status_t status;
+    const char *value;
+    long field;
+
+    memset(out, 0, sizeof *out);
+    out->csq = 99;
+    status = nce_modem_command(modem, "AT+CSQ", 0u);
+    if (status != NCE_MODEM_OK) {
+        return status;
+    }
+    value = nce_at_value(&modem->at, "+CSQ:");
+    if (value != NULL && nce_at_field_int(value, 0, &field) == 0 && field >= 0 && field <= 99) {
+        out->csq = (int)field;
+    }
+    if (nce_modem_command(modem, "AT+CESQ", 0u) != NCE_MODEM_OK) {
+        return NCE_MODEM_OK; /* a module without +CESQ still has its CSQ */
+    }
+    value = nce_at_value(&modem->at, "+CESQ:");
+    if (value == NULL) {
+        return NCE_MODEM_OK;
+    }
+    if (nce_at_field_int(value, 4, &field) == 0 && field >= 0 && field <= 34) {
+        out->rsrq_db2 = (int)field - 40; /* 0: < -19.5 dB, each step 0.5 dB */
+    }
+    if (nce_at_field_int(value, 5, &field) == 0 && field >= 0 && field <= 97) {
+        out->rsrp_dbm = (int)field - 140; /* as at_commands: -140 + v dBm */
+    }
+    return NCE_MODEM_OK;
+}
+
 nce_modem_status_t nce_modem_attach(nce_modem_t *modem, uint32_t timeout_ms, nce_modem_registration_t *out)
 {
     uint32_t start = nce_modem_now(modem);

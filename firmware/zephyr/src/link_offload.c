@@ -508,6 +508,7 @@ void nce_zephyr_link_offload(nce_link_t *link)
     link->sim_ready = link_sim_ready;
     link->configure = link_configure;
     link->attach = link_attach;
+    link->signal = NULL; /* not read on the offloaded path (lte_lc could; not wired) */
     link->pdp_activate = link_pdp;
     link->udp_open = link_udp_open;
     link->udp_send = link_udp_send;

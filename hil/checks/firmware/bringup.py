@@ -37,6 +37,7 @@ SIM_READY_MEASUREMENTS = (
 )
 ATTACH_MEASUREMENTS = ("stat", "rat", "operator_known", "operator", "time_to_attach")
 APN_MEASUREMENTS = ("ip", "apn", "api_ip", "api_pdp_context")
+SIGNAL_MEASUREMENTS = ("csq", "rssi", "rsrp", "rsrq")  # as in modem mode: one suite limit fits both
 DEVICE_AUTH_MEASUREMENTS = ("identity_is_iccid", "psk_length", "auth_time", "cloud_psk_length")
 _VERSION = re.compile(r"^\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$")
 
@@ -138,6 +139,30 @@ def attach(ctx: CheckContext) -> CheckRecord:
                 fw.measure(s, "time_to_attach", seconds, "s", Limit(low=0, high=60), blame="network")
 
     return FirmwareCheck(ctx, "attach").run(body)
+
+
+def _number(event: ConsoleEvent, key: str) -> float | None:
+    """A numeric field of a console event, None when the firmware could not tell (left out)."""
+    text = event.get(key)
+    try:
+        return None if text is None else float(text)
+    except ValueError:
+        return None
+
+
+@check("signal", "firmware", needs=(Console,), measurements=SIGNAL_MEASUREMENTS)
+def signal(ctx: CheckContext) -> CheckRecord:
+    """The firmware's signal report after attach (console `signal`): CSQ, RSSI, RSRP, RSRQ within limits."""
+
+    def body(fw: FirmwareCheck) -> None:
+        with fw.step("signal") as s:
+            report = fw.wait_for("signal", what="the signal line (after attach)")
+            fw.measure(s, "csq", report.int("csq"), default=Limit(low=0, high=31), blame="network")
+            fw.measure(s, "rssi", _number(report, "rssi"), "dBm", Limit(low=-113, high=-51), blame="network")
+            fw.measure(s, "rsrp", _number(report, "rsrp"), "dBm", Limit(low=-140, high=-44), blame="network")
+            fw.measure(s, "rsrq", _number(report, "rsrq"), "dB", Limit(low=-20, high=-3), blame="network")
+
+    return FirmwareCheck(ctx, "signal").run(body)
 
 
 @check("apn", "firmware", needs=(Console, Cloud), measurements=APN_MEASUREMENTS)

@@ -66,6 +66,7 @@ class FirmwareCheck:
         self._blame: dict[int, str] = {}  # id(measurement) -> failure class when it misses
         self._started = time.monotonic()
         self._first_line = len(self.console.lines())
+        self._evidence: list[str] = []  # lines of events the check used that came before it started
 
     # --- record ---------------------------------------------------------------------------------
     @contextmanager
@@ -119,7 +120,9 @@ class FirmwareCheck:
                     break
         record.duration_s = time.monotonic() - self._started
         lines = self.console.lines()[self._first_line :]
-        record.transcript = "\n".join(lines[-200:])  # the firmware logs no secrets (PSK length only)
+        earlier = [line for line in self._evidence if line not in lines]
+        # The firmware logs no secrets (PSK length only).
+        record.transcript = "\n".join([*earlier, *lines][-200:])
         return record
 
     def run(self, body: Callable[[FirmwareCheck], None]) -> CheckRecord:
@@ -200,6 +203,8 @@ class FirmwareCheck:
             start = events.index(after) + 1 if after is not None and after in events else 0
             for candidate in events[start:]:
                 if candidate.event == event and (where is None or where(candidate)):
+                    if candidate.line not in self._evidence:
+                        self._evidence.append(candidate.line)
                     return candidate
             self._fail_on_logged_errors(events, wanted)
             dead_line = next((line for line in reversed(self.console.lines()) if _DEATH.search(line)), None)
