@@ -33,6 +33,7 @@ CHECKS = (
     "uplink_udp",
     "uplink_coap",
     "sms_mt",
+    "downlink",
     "data_usage",
 )
 PARAMS = {"timeout_s": 20.0}
@@ -113,6 +114,8 @@ def test_every_check_passes_on_a_firmware_rig(lab: VirtualLab, image: Path) -> N
             value(records["uplink_coap"], "wire_bytes").value
             > value(records["uplink_coap"], "payload_bytes").value
         )
+        assert value(records["downlink"], "payload_matches").value is True
+        assert value(records["downlink"], "downlink_latency").value > 0
         sms = records["sms_mt"]
         assert value(sms, "api_state").value == "DELIVERED"
         assert value(sms, "uplink_interval_s").value == 3  # period 2 -> interval=3 by SMS

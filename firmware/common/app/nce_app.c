@@ -669,6 +669,9 @@ void nce_app_run(nce_app_t *app)
         }
         if (nce_app_uplink_due(app)) {
             (void)nce_app_uplink_round(app);
+            /* Events that came during the round (an SMS, a detach) are handled before the next
+             * one, even when rounds take longer than the period. */
+            (void)nce_app_poll(app, 0u);
             continue;
         }
         {

@@ -31,7 +31,7 @@ static int auth_connect(OSNetwork_t net, OSEndPoint_t endpoint)
         host = net->config->coap_host;
         port = net->config->coap_port;
     }
-    return net->link->udp_open(net->link->ctx, host, port) == NCE_MODEM_OK ? 0 : -1;
+    return net->link->udp_open(net->link->ctx, host, port, 0u) == NCE_MODEM_OK ? 0 : -1;
 }
 
 static int auth_send(OSNetwork_t net, void *buf, size_t len)

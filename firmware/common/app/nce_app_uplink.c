@@ -152,10 +152,43 @@ static int fail(nce_app_t *app, nce_modem_status_t status, const char *where)
     return -1;
 }
 
+/* A datagram the cloud sent the device (Device Controller): logged, not interpreted. */
+static void log_downlink(const uint8_t *data, size_t len)
+{
+    nce_log_line_t line;
+
+    nce_log_begin(&line, NCE_LOG_INFO, "downlink");
+    nce_log_str(&line, "proto", "udp");
+    nce_log_u32(&line, "len", (uint32_t)len);
+    nce_log_hex(&line, "bytes", data, len);
+    nce_log_end(&line);
+}
+
+/* 1NCE sends a "send when active" downlink as soon as the device's next uplink arrives, to the
+ * port the request names: both uplink sockets listen on NCE_APP_DOWNLINK_PORT and stay open for
+ * NCE_APP_DOWNLINK_WINDOW_MS after their exchange. Nothing in the window is no error. */
+static void listen_for_downlink(const nce_link_t *link)
+{
+    uint8_t data[128];
+    size_t received = 0;
+
+    if (NCE_APP_DOWNLINK_WINDOW_MS != 0u &&
+        link->udp_receive(link->ctx, data, sizeof data, &received, NCE_APP_DOWNLINK_WINDOW_MS) == NCE_MODEM_OK &&
+        received != 0u) {
+        log_downlink(data, received < sizeof data ? received : sizeof data);
+    }
+}
+
+static uint16_t listen_port(void)
+{
+    return NCE_APP_DOWNLINK_WINDOW_MS != 0u ? (uint16_t)NCE_APP_DOWNLINK_PORT : 0u;
+}
+
 static int send_udp(nce_app_t *app, const uint8_t *payload, size_t len, const char *values)
 {
     const nce_link_t *link = app->link;
-    nce_modem_status_t status = link->udp_open(link->ctx, app->config.udp_host, app->config.udp_port);
+    nce_modem_status_t status =
+        link->udp_open(link->ctx, app->config.udp_host, app->config.udp_port, listen_port());
 
     if (status == NCE_MODEM_OK) {
         status = link->udp_send(link->ctx, payload, len);
@@ -163,9 +196,10 @@ static int send_udp(nce_app_t *app, const uint8_t *payload, size_t len, const ch
     if (status != NCE_MODEM_OK) {
         return fail(app, status, "uplink_udp");
     }
-    (void)link->udp_close(link->ctx);
     app->uplinks_udp++;
     log_uplink(app, "udp", payload, len, payload, len, values, -1);
+    listen_for_downlink(link);
+    (void)link->udp_close(link->ctx);
     return 0;
 }
 
@@ -201,7 +235,11 @@ static int await_ack(nce_app_t *app, uint16_t mid)
             return fail(app, status, "uplink_coap_ack");
         }
         memset(&msg, 0, sizeof msg);
-        if (nce_coap_parse(reply, received, &msg) != 0 || msg.message_id != mid) {
+        if (nce_coap_parse(reply, received, &msg) != 0) {
+            log_downlink(reply, received); /* a plain UDP downlink on the listening port */
+            continue;
+        }
+        if (msg.message_id != mid) {
             continue; /* not ours: keep waiting */
         }
         code[0] = (char)('0' + NCE_COAP_CODE_CLASS(msg.code));
@@ -237,7 +275,7 @@ static int send_coap(nce_app_t *app, const uint8_t *payload, size_t len, const c
         nce_log_error("coap_build", "uplink_coap", NULL);
         return -1;
     }
-    status = link->udp_open(link->ctx, app->config.coap_host, app->config.coap_port);
+    status = link->udp_open(link->ctx, app->config.coap_host, app->config.coap_port, listen_port());
     if (status == NCE_MODEM_OK) {
         status = link->udp_send(link->ctx, message, (size_t)n);
     }
@@ -249,6 +287,7 @@ static int send_coap(nce_app_t *app, const uint8_t *payload, size_t len, const c
     if (await_ack(app, mid) != 0) {
         return -1;
     }
+    listen_for_downlink(link);
     (void)link->udp_close(link->ctx);
     return 0;
 }

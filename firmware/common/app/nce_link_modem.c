@@ -70,9 +70,9 @@ static nce_modem_status_t link_pdp(void *ctx, char ip[16])
     return nce_modem_pdp_activate(modem_of(ctx), ip);
 }
 
-static nce_modem_status_t link_udp_open(void *ctx, const char *host, uint16_t port)
+static nce_modem_status_t link_udp_open(void *ctx, const char *host, uint16_t port, uint16_t local_port)
 {
-    return nce_modem_udp_open(modem_of(ctx), host, port);
+    return nce_modem_udp_open(modem_of(ctx), host, port, local_port);
 }
 
 static nce_modem_status_t link_udp_send(void *ctx, const uint8_t *data, size_t len)

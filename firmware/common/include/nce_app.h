@@ -63,7 +63,8 @@ typedef struct nce_link {
     /* Signal quality after attach, for the log; NULL when the link cannot tell. */
     nce_modem_status_t (*signal)(void *ctx, nce_modem_signal_t *out);
     nce_modem_status_t (*pdp_activate)(void *ctx, char ip[16]);
-    nce_modem_status_t (*udp_open)(void *ctx, const char *host, uint16_t port);
+    /* A UDP socket to host:port; local_port != 0 makes it listen there (downlinks), 0 ephemeral. */
+    nce_modem_status_t (*udp_open)(void *ctx, const char *host, uint16_t port, uint16_t local_port);
     nce_modem_status_t (*udp_send)(void *ctx, const uint8_t *data, size_t len);
     nce_modem_status_t (*udp_receive)(void *ctx, uint8_t *buf, size_t cap, size_t *received,
                                       uint32_t timeout_ms);
@@ -106,6 +107,16 @@ typedef enum {
     NCE_APP_STAGE_ATTACH,     /* re-attach (radio off/on via the link's attach) */
     NCE_APP_STAGE_RESTART     /* restart the modem and bring everything up again */
 } nce_app_stage_t;
+
+/* Downlinks (1NCE Device Controller, "send when active"): the UDP uplink socket listens on this
+ * port and, after each UDP uplink, for this long for a datagram the cloud queued for the device
+ * (logged as `downlink`). A window of 0 turns the listening off. */
+#ifndef NCE_APP_DOWNLINK_PORT
+#define NCE_APP_DOWNLINK_PORT 5000u
+#endif
+#ifndef NCE_APP_DOWNLINK_WINDOW_MS
+#define NCE_APP_DOWNLINK_WINDOW_MS 500u
+#endif
 
 #define NCE_APP_BACKOFF_BASE_MS 2000u
 #define NCE_APP_BACKOFF_MAX_MS 300000u /* the ceiling: never a tight loop, never forever silent */

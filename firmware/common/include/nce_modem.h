@@ -149,7 +149,8 @@ nce_modem_status_t nce_modem_signal(nce_modem_t *modem, nce_modem_signal_t *out)
 nce_modem_status_t nce_modem_pdp_activate(nce_modem_t *modem, char ip[16]);
 
 /* UDP socket to host:port (host: name or dotted address). One socket at a time. */
-nce_modem_status_t nce_modem_udp_open(nce_modem_t *modem, const char *host, uint16_t port);
+/* local_port 0: an ephemeral port; else the socket listens there (Quectel QIOPEN, nRF #XBIND). */
+nce_modem_status_t nce_modem_udp_open(nce_modem_t *modem, const char *host, uint16_t port, uint16_t local_port);
 nce_modem_status_t nce_modem_udp_send(nce_modem_t *modem, const uint8_t *data, size_t len);
 /* Wait up to timeout_ms for one datagram; *received = its length (truncated to cap). */
 nce_modem_status_t nce_modem_udp_receive(nce_modem_t *modem, uint8_t *buf, size_t cap, size_t *received,

@@ -79,7 +79,7 @@ static nce_modem_status_t nordic_pdp(nce_modem_t *m, char ip[16])
     return NCE_MODEM_OK;
 }
 
-static nce_modem_status_t nordic_udp_open(nce_modem_t *m, const char *host, uint16_t port)
+static nce_modem_status_t nordic_udp_open(nce_modem_t *m, const char *host, uint16_t port, uint16_t local_port)
 {
     nce_modem_status_t s = nce_modem_command(m, "AT#XSOCKET=1,2,0", 0u);
     const char *value;
@@ -94,6 +94,17 @@ static nce_modem_status_t nordic_udp_open(nce_modem_t *m, const char *host, uint
         return NCE_MODEM_SOCKET;
     }
     m->socket_id = (int)handle;
+    if (local_port != 0u) {
+        char bind[24] = "AT#XBIND=";
+
+        append_u(bind, sizeof bind, local_port);
+        s = nce_modem_command(m, bind, 0u);
+        if (s != NCE_MODEM_OK) {
+            (void)nce_modem_command(m, "AT#XSOCKET=0", 0u);
+            m->socket_id = -1;
+            return s == NCE_MODEM_ERROR ? NCE_MODEM_SOCKET : s;
+        }
+    }
     nce_at_strlcpy(m->remote_host, host, sizeof m->remote_host);
     m->remote_port = port;
     return NCE_MODEM_OK;

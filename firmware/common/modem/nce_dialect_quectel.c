@@ -102,7 +102,7 @@ static nce_modem_status_t quectel_pdp(nce_modem_t *m, char ip[16])
     return NCE_MODEM_PDP_REJECTED;
 }
 
-static nce_modem_status_t quectel_udp_open(nce_modem_t *m, const char *host, uint16_t port)
+static nce_modem_status_t quectel_udp_open(nce_modem_t *m, const char *host, uint16_t port, uint16_t local_port)
 {
     char command[120] = "AT+QIOPEN=1,0,\"UDP\",\"";
     nce_modem_status_t s;
@@ -112,7 +112,9 @@ static nce_modem_status_t quectel_udp_open(nce_modem_t *m, const char *host, uin
     append(command, sizeof command, host);
     append(command, sizeof command, "\",");
     append_u(command, sizeof command, port);
-    append(command, sizeof command, ",0,0");
+    append(command, sizeof command, ",");
+    append_u(command, sizeof command, local_port); /* 0: the module picks one */
+    append(command, sizeof command, ",0");
     for (attempt = 0; attempt < 2; attempt++) {
         m->open_result = -1;
         s = nce_modem_command(m, command, 0u);

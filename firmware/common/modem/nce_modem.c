@@ -601,12 +601,12 @@ nce_modem_status_t nce_modem_pdp_activate(nce_modem_t *modem, char ip[16])
 
 /* ---- UDP ---------------------------------------------------------------------------------- */
 
-nce_modem_status_t nce_modem_udp_open(nce_modem_t *modem, const char *host, uint16_t port)
+nce_modem_status_t nce_modem_udp_open(nce_modem_t *modem, const char *host, uint16_t port, uint16_t local_port)
 {
     if (modem->ops == NULL || strlen(host) >= sizeof modem->remote_host || strchr(host, '"') != NULL) {
         return NCE_MODEM_ARGUMENT;
     }
-    return modem->ops->udp_open(modem, host, port);
+    return modem->ops->udp_open(modem, host, port, local_port);
 }
 
 nce_modem_status_t nce_modem_udp_send(nce_modem_t *modem, const uint8_t *data, size_t len)

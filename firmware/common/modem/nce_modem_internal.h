@@ -22,7 +22,7 @@ struct nce_dialect_ops {
     uint8_t sms_storage;          /* select SIM storage with AT+CPMS */
     nce_modem_status_t (*set_rat)(nce_modem_t *modem, nce_rat_t rat);
     nce_modem_status_t (*pdp_activate)(nce_modem_t *modem, char ip[16]);
-    nce_modem_status_t (*udp_open)(nce_modem_t *modem, const char *host, uint16_t port);
+    nce_modem_status_t (*udp_open)(nce_modem_t *modem, const char *host, uint16_t port, uint16_t local_port);
     nce_modem_status_t (*udp_send)(nce_modem_t *modem, const uint8_t *data, size_t len);
     nce_modem_status_t (*udp_receive)(nce_modem_t *modem, uint8_t *buf, size_t cap, size_t *received,
                                       uint32_t timeout_ms);

@@ -382,7 +382,7 @@ static nce_modem_status_t link_udp_close(void *ctx)
     return NCE_MODEM_OK;
 }
 
-static nce_modem_status_t link_udp_open(void *ctx, const char *host, uint16_t port)
+static nce_modem_status_t link_udp_open(void *ctx, const char *host, uint16_t port, uint16_t local_port)
 {
     struct zsock_addrinfo hints;
     struct zsock_addrinfo *found = NULL;
@@ -409,6 +409,18 @@ static nce_modem_status_t link_udp_open(void *ctx, const char *host, uint16_t po
     if (s_link.socket < 0) {
         set_error("zsock_socket", "", errno);
         return NCE_MODEM_SOCKET;
+    }
+    if (local_port != 0u) { /* listen for downlinks on a known port */
+        struct sockaddr_in local;
+
+        memset(&local, 0, sizeof local);
+        local.sin_family = AF_INET;
+        local.sin_port = htons(local_port);
+        if (zsock_bind(s_link.socket, (struct sockaddr *)&local, sizeof local) != 0) {
+            set_error("zsock_bind", "", errno);
+            (void)link_udp_close(ctx);
+            return NCE_MODEM_SOCKET;
+        }
     }
     return NCE_MODEM_OK;
 }

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 import time
 from typing import Any
 
@@ -238,3 +239,51 @@ def data_usage(ctx: CheckContext) -> CheckRecord:
             )
 
     return FirmwareCheck(ctx, "data_usage").run(body)
+
+
+DOWNLINK_MEASUREMENTS = (
+    "received",
+    "payload_matches",
+    "downlink_latency",
+    "request",
+)  # names as in modem mode
+DEFAULT_DOWNLINK_PORT = 5000  # the firmware's NCE_APP_DOWNLINK_PORT
+
+
+@check("downlink", "firmware", needs=(Console, Cloud), measurements=DOWNLINK_MEASUREMENTS)
+def downlink(ctx: CheckContext) -> CheckRecord:
+    """A Device Controller UDP downlink ("send when active") reaches the firmware after its next
+    uplink (console `downlink` with the same bytes); latency from the API call to the console line."""
+
+    def body(fw: FirmwareCheck) -> None:
+        client = fw.cloud().client
+        payload = f"nce-hil downlink {secrets.token_hex(4)}".encode()
+        port = int(ctx.param("port", DEFAULT_DOWNLINK_PORT))
+        with fw.step("send") as s:
+            connected = fw.wait_for("connected", what="the connected line (before a downlink can arrive)")
+            log = fw.log()
+            last = log.events[-1] if log.events else connected
+            sent_at = time.monotonic()
+            request_id = client.send_udp(fw.iccid, payload, port, when_active=True)
+            s.measure("request", request_id)
+        with fw.step("received") as s:
+            received = fw.wait_for(
+                "downlink",
+                after=last,
+                where=lambda e: e.get("bytes") == payload.hex(),
+                what=f"the downlink {payload!r} on port {port}",
+            )
+            latency_ms = (time.monotonic() - sent_at) * 1000
+            fw.measure(s, "received", True, default=Limit(expected=True), blame="network")
+            fw.measure(s, "payload_matches", received.bytes("bytes") == payload, default=Limit(expected=True))
+            timeout_ms = float(ctx.param("timeout_s", DEFAULT_CLOUD_TIMEOUT_S)) * 1000
+            fw.measure(
+                s,
+                "downlink_latency",
+                round(latency_ms, 1),
+                "ms",
+                Limit(low=0, high=timeout_ms),
+                blame="network",
+            )
+
+    return FirmwareCheck(ctx, "downlink").run(body)
