@@ -33,6 +33,7 @@ CHECKS = (
     "uplink_udp",
     "uplink_coap",
     "sms_mt",
+    "sms_mo",
     "downlink",
     "data_usage",
 )
@@ -114,6 +115,7 @@ def test_every_check_passes_on_a_firmware_rig(lab: VirtualLab, image: Path) -> N
             value(records["uplink_coap"], "wire_bytes").value
             > value(records["uplink_coap"], "payload_bytes").value
         )
+        assert value(records["sms_mo"], "api_listed").value is True
         assert value(records["downlink"], "payload_matches").value is True
         assert value(records["downlink"], "downlink_latency").value > 0
         sms = records["sms_mt"]

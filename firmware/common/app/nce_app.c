@@ -476,6 +476,7 @@ static void handle_event(nce_app_t *app, const nce_modem_event_t *event)
         nce_log_str(&line, "from", event->sender[0] != '\0' ? event->sender : "unknown");
         nce_log_quoted(&line, "text", event->text);
         nce_log_end(&line);
+        nce_at_strlcpy(app->sms_sender, event->sender, sizeof app->sms_sender);
         if (app->sms_handler == NULL || app->sms_handler(app->sms_user, event->sender, event->text) != 0) {
             (void)nce_app_configure(app, event->text);
         }
@@ -582,6 +583,41 @@ static void reject(const char *setting, size_t len)
 }
 
 /* One "key=value" setting; 0 when applied. */
+/* "status": an MO SMS back to the last MT SMS's sender with what the device is doing
+ * (logged as "sms_sent to text mr", or an error with its cause). */
+static int reply_status(nce_app_t *app)
+{
+    const nce_link_t *link = app->link;
+    char text[96];
+    char number[12];
+    int reference = -1;
+    nce_modem_status_t status;
+    nce_log_line_t line;
+
+    if (link->sms_send == NULL || app->sms_sender[0] == '\0') {
+        nce_log_error(link->sms_send == NULL ? "unsupported" : "no_sender", "sms_status", NULL);
+        return -1;
+    }
+    (void)nce_at_strlcpy(text, "status counter=", sizeof text);
+    number[nce_app_u32_text(number, app->counter)] = '\0';
+    (void)nce_at_strlcpy(text + strlen(text), number, sizeof text - strlen(text));
+    (void)nce_at_strlcpy(text + strlen(text), " interval=", sizeof text - strlen(text));
+    number[nce_app_u32_text(number, app->config.uplink_period_s)] = '\0';
+    (void)nce_at_strlcpy(text + strlen(text), number, sizeof text - strlen(text));
+    (void)nce_at_strlcpy(text + strlen(text), " version=" NCE_APP_VERSION, sizeof text - strlen(text));
+    status = link->sms_send(link->ctx, app->sms_sender, text, &reference);
+    if (status != NCE_MODEM_OK) {
+        nce_log_error(nce_app_status_name(status), "sms_status", link->last_error(link->ctx));
+        return -1;
+    }
+    nce_log_begin(&line, NCE_LOG_INFO, "sms_sent");
+    nce_log_str(&line, "to", app->sms_sender);
+    nce_log_quoted(&line, "text", text);
+    nce_log_i32(&line, "mr", reference);
+    nce_log_end(&line);
+    return 0;
+}
+
 static int apply_setting(nce_app_t *app, const char *text, size_t len)
 {
     size_t eq = 0;
@@ -593,7 +629,7 @@ static int apply_setting(nce_app_t *app, const char *text, size_t len)
         eq++;
     }
     if (eq == len) {
-        return -1;
+        return key_is(text, len, "status") ? reply_status(app) : -1;
     }
     value = &text[eq + 1u];
     value_len = len - eq - 1u;

@@ -96,6 +96,11 @@ static nce_modem_status_t link_signal(void *ctx, nce_modem_signal_t *out)
     return nce_modem_signal(modem_of(ctx), out);
 }
 
+static nce_modem_status_t link_sms_send(void *ctx, const char *number, const char *text, int *reference)
+{
+    return nce_modem_sms_send(modem_of(ctx), number, text, reference);
+}
+
 static nce_modem_status_t link_sms_enable(void *ctx)
 {
     return nce_modem_sms_enable(modem_of(ctx));
@@ -135,6 +140,7 @@ void nce_link_modem(nce_link_t *link, nce_link_modem_ctx_t *ctx, const nce_at_io
     link->udp_receive = link_udp_receive;
     link->udp_close = link_udp_close;
     link->sms_enable = link_sms_enable;
+    link->sms_send = link_sms_send;
     link->poll = link_poll;
     link->last_error = link_last_error;
     link->name = link_name;

@@ -70,6 +70,8 @@ typedef struct nce_link {
                                       uint32_t timeout_ms);
     nce_modem_status_t (*udp_close)(void *ctx);
     nce_modem_status_t (*sms_enable)(void *ctx);
+    /* An MO SMS (the reply to a "status" SMS); NULL when the link cannot send one. */
+    nce_modem_status_t (*sms_send)(void *ctx, const char *number, const char *text, int *reference);
     /* Wait up to wait_ms for the next event (kind NONE if none). */
     nce_modem_status_t (*poll)(void *ctx, uint32_t wait_ms, nce_modem_event_t *event);
     /* Evidence of the last failure (may return NULL). */
@@ -149,6 +151,7 @@ typedef struct nce_app {
     uint32_t uplinks_coap;
     uint32_t counter;           /* uplink rounds sent (the template's "counter") */
     uint16_t coap_message_id;
+    char sms_sender[24];        /* the last MT SMS's sender: where a "status" reply goes */
     nce_app_sms_handler_t sms_handler; /* NULL: SMS texts are applied at once */
     void *sms_user;
 } nce_app_t;

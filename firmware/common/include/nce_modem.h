@@ -160,6 +160,10 @@ nce_modem_status_t nce_modem_udp_close(nce_modem_t *modem);
 /* Enable MT SMS delivery: PDU mode (AT+CMGF=0), decoded here (nce_sms.h). */
 nce_modem_status_t nce_modem_sms_enable(nce_modem_t *modem);
 
+/* Send an MO SMS (PDU mode, GSM 7-bit; see nce_sms_encode_submit for the characters) to `number`;
+ * *reference gets the message reference of +CMGS. */
+nce_modem_status_t nce_modem_sms_send(nce_modem_t *modem, const char *number, const char *text, int *reference);
+
 /* Read pending URCs for up to `wait_ms` and hand out the oldest queued event (kind NONE if
  * none). Reading and deleting a stored SMS happens here, so event.text is complete. */
 nce_modem_status_t nce_modem_poll(nce_modem_t *modem, uint32_t wait_ms, nce_modem_event_t *event);

@@ -37,6 +37,15 @@ typedef struct {
     uint8_t parts;
 } nce_sms_t;
 
+/* Encode an MO SMS as an SMS-SUBMIT PDU in hex for AT+CMGS in PDU mode: "00" (the modem's SMSC)
+ * then the TPDU, whose length in octets goes to *tpdu_len (AT+CMGS=<length>). `number` is digits
+ * with an optional leading '+' (international); `text` is GSM 7-bit, at most 160 characters of
+ * the default alphabet that ASCII shares (letters, digits, space and !"#%&'()*+,-./:;<=>?@_$);
+ * other characters (a UTF-8 sequence is one) become '?'. Returns NCE_SMS_OK, NCE_SMS_SHORT when `hex` is too small,
+ * NCE_SMS_BAD_HEX when the number is not digits (1..20). */
+nce_sms_status_t nce_sms_encode_submit(const char *number, const char *text, char *hex, size_t cap,
+                                       uint8_t *tpdu_len);
+
 /* Decode the SMS-DELIVER PDU in `hex` (`len` characters; the SMSC field first, as +CMGR gives
  * it). On any error `out` holds empty strings. */
 nce_sms_status_t nce_sms_decode_deliver(const char *hex, size_t len, nce_sms_t *out);

@@ -665,6 +665,41 @@ nce_modem_status_t nce_modem_sms_enable(nce_modem_t *modem)
     return nce_modem_command(modem, command, 0u);
 }
 
+nce_modem_status_t nce_modem_sms_send(nce_modem_t *modem, const char *number, const char *text, int *reference)
+{
+    static const uint8_t ctrl_z = 0x1Au;
+    char pdu[2u * 176u + 1u];
+    char command[16] = "AT+CMGS=";
+    uint8_t tpdu_len = 0;
+    nce_at_options_t options;
+    const char *value;
+    long mr;
+    nce_modem_status_t status;
+
+    *reference = -1;
+    if (nce_sms_encode_submit(number, text, pdu, sizeof pdu, &tpdu_len) != NCE_SMS_OK) {
+        return NCE_MODEM_ARGUMENT;
+    }
+    command[8] = (char)('0' + tpdu_len / 100u);
+    command[9] = (char)('0' + (tpdu_len / 10u) % 10u);
+    command[10] = (char)('0' + tpdu_len % 10u);
+    command[11] = '\0';
+    memset(&options, 0, sizeof options);
+    options.payload = (const uint8_t *)pdu;
+    options.payload_len = strlen(pdu);
+    options.payload_end = &ctrl_z;
+    options.payload_end_len = 1u;
+    status = nce_modem_command_ex(modem, command, 0u, &options);
+    if (status != NCE_MODEM_OK) {
+        return status;
+    }
+    value = nce_at_value(&modem->at, "+CMGS:");
+    if (value != NULL && nce_at_field_int(value, 0, &mr) == 0) {
+        *reference = (int)mr;
+    }
+    return NCE_MODEM_OK;
+}
+
 /* "AT+CMGR=" / "AT+CMGD=" with a storage index (0..999). */
 static nce_modem_status_t sms_command(nce_modem_t *modem, const char *head, int index)
 {

@@ -362,3 +362,118 @@ nce_sms_status_t nce_sms_decode_deliver(const char *hex, size_t len, nce_sms_t *
     }
     return status;
 }
+
+/* ---- SMS-SUBMIT (MO) ---------------------------------------------------------------------- */
+
+/* The GSM 7-bit code of an ASCII character of the default alphabet, or '?' (0x3F). */
+static uint8_t gsm7_of_ascii(char c)
+{
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+        return (uint8_t)c;
+    }
+    switch (c) {
+    case '@': return 0x00u;
+    case '$': return 0x02u;
+    case '_': return 0x11u;
+    case '\n': return 0x0Au;
+    case '\r': return 0x0Du;
+    case ' ': case '!': case '"': case '#': case '%': case '&': case '\'': case '(': case ')':
+    case '*': case '+': case ',': case '-': case '.': case '/': case ':': case ';': case '<':
+    case '=': case '>': case '?':
+        return (uint8_t)c;
+    default: return 0x3Fu;
+    }
+}
+
+static int is_continuation(char c)
+{
+    return ((unsigned char)c & 0xC0u) == 0x80u;
+}
+
+typedef struct {
+    char *hex;
+    size_t cap;
+    size_t len;
+} hex_out_t;
+
+static int put_octet(hex_out_t *out, unsigned value)
+{
+    static const char digits[] = "0123456789ABCDEF";
+
+    if (out->len + 3u > out->cap) {
+        return -1;
+    }
+    out->hex[out->len++] = digits[(value >> 4) & 0x0Fu];
+    out->hex[out->len++] = digits[value & 0x0Fu];
+    out->hex[out->len] = '\0';
+    return 0;
+}
+
+nce_sms_status_t nce_sms_encode_submit(const char *number, const char *text, char *hex, size_t cap,
+                                       uint8_t *tpdu_len)
+{
+    hex_out_t out = {hex, cap, 0u};
+    const char *digits = number[0] == '+' ? number + 1 : number;
+    size_t ndigits = strlen(digits);
+    size_t septets = 0;
+    size_t i;
+    unsigned acc = 0;
+    unsigned bits = 0;
+
+    if (cap > 0u) {
+        hex[0] = '\0';
+    }
+    if (ndigits == 0u || ndigits > 20u) {
+        return NCE_SMS_BAD_HEX;
+    }
+    for (i = 0; i < ndigits; i++) {
+        if (digits[i] < '0' || digits[i] > '9') {
+            return NCE_SMS_BAD_HEX;
+        }
+    }
+    for (i = 0; text[i] != '\0'; i++) { /* characters: a UTF-8 sequence is one ('?') */
+        septets += is_continuation(text[i]) ? 0u : 1u;
+    }
+    if (septets > 160u) {
+        septets = 160u;
+    }
+    /* SMSC "00" (the modem's), SMS-SUBMIT without validity period, TP-MR 0 (the modem sets it),
+     * TP-DA, TP-PID 0, TP-DCS 0 (GSM 7-bit), TP-UDL in septets. */
+    if (put_octet(&out, 0x00u) != 0 || put_octet(&out, 0x01u) != 0 || put_octet(&out, 0x00u) != 0 ||
+        put_octet(&out, (unsigned)ndigits) != 0 || put_octet(&out, number[0] == '+' ? 0x91u : 0x81u) != 0) {
+        return NCE_SMS_SHORT;
+    }
+    for (i = 0; i < ndigits; i += 2u) {
+        unsigned low = (unsigned)(digits[i] - '0');
+        unsigned high = i + 1u < ndigits ? (unsigned)(digits[i + 1u] - '0') : 0x0Fu;
+
+        if (put_octet(&out, (high << 4) | low) != 0) {
+            return NCE_SMS_SHORT;
+        }
+    }
+    if (put_octet(&out, 0x00u) != 0 || put_octet(&out, 0x00u) != 0 || put_octet(&out, (unsigned)septets) != 0) {
+        return NCE_SMS_SHORT;
+    }
+    for (i = 0; septets > 0u; i++) { /* pack 7-bit codes little-endian into octets */
+        if (is_continuation(text[i])) {
+            continue;
+        }
+        septets--;
+        acc |= (unsigned)gsm7_of_ascii(text[i]) << bits;
+        bits += 7u;
+        while (bits >= 8u) {
+            if (put_octet(&out, acc & 0xFFu) != 0) {
+                return NCE_SMS_SHORT;
+            }
+            acc >>= 8;
+            bits -= 8u;
+        }
+    }
+    if (bits > 0u) {
+        if (put_octet(&out, acc & 0xFFu) != 0) {
+            return NCE_SMS_SHORT;
+        }
+    }
+    *tpdu_len = (uint8_t)(out.len / 2u - 1u); /* everything after the SMSC octet */
+    return NCE_SMS_OK;
+}

@@ -527,6 +527,7 @@ void nce_zephyr_link_offload(nce_link_t *link)
     link->udp_receive = link_udp_receive;
     link->udp_close = link_udp_close;
     link->sms_enable = link_sms_enable;
+    link->sms_send = NULL; /* MO SMS not wired on the offloaded path */
     link->poll = link_poll;
     link->last_error = link_last_error;
     link->name = link_name;

@@ -287,3 +287,66 @@ def downlink(ctx: CheckContext) -> CheckRecord:
             )
 
     return FirmwareCheck(ctx, "downlink").run(body)
+
+
+SMS_MO_MEASUREMENTS = ("request", "sent", "reference", "api_listed", "api_latency", "text_matches")
+STATUS_REPLY = "status counter="  # the firmware's answer to a "status" SMS starts so
+
+
+@check("sms_mo", "firmware", needs=(Console, Cloud), measurements=SMS_MO_MEASUREMENTS)
+def sms_mo(ctx: CheckContext) -> CheckRecord:
+    """A "status" SMS through the 1NCE API makes the firmware answer with an MO SMS (console
+    `sms_sent`); the API lists it as MO with the same text; latency from the request to the list."""
+
+    def body(fw: FirmwareCheck) -> None:
+        client = fw.cloud().client
+        with fw.step("ask") as s:
+            connected = fw.wait_for("connected", what="the connected line (before an SMS can arrive)")
+            log = fw.log()
+            last = log.events[-1] if log.events else connected
+            sent_at = time.monotonic()
+            sms_id = client.send_sms(
+                fw.iccid, "status", source_address=str(ctx.param("sender", "+4930123456"))
+            )
+            s.measure("request", sms_id)
+        with fw.step("reply") as s:
+            reply = fw.wait_for(
+                "sms_sent",
+                after=last,
+                where=lambda e: (e.get("text") or "").startswith(STATUS_REPLY),
+                what="the firmware's status reply (sms_sent)",
+            )
+            text = reply["text"]
+            fw.measure(s, "sent", True, default=Limit(expected=True))
+            s.measure("reference", reply.int("mr"))
+        with fw.step("api") as s:
+            timeout = float(ctx.param("timeout_s", DEFAULT_CLOUD_TIMEOUT_S))
+            deadline = time.monotonic() + timeout
+            listed = None
+            while listed is None and time.monotonic() < deadline:
+                listed = next(
+                    (
+                        m
+                        for m in client.sms_list(fw.iccid)
+                        if m.sms_type.description == "MO" and m.payload == text
+                    ),
+                    None,
+                )
+                if listed is None:
+                    time.sleep(0.1)
+            latency_ms = (time.monotonic() - sent_at) * 1000
+            fw.measure(s, "api_listed", listed is not None, default=Limit(expected=True), blame="network")
+            fw.measure(
+                s, "text_matches", listed is not None and listed.payload == text, default=Limit(expected=True)
+            )
+            if listed is not None:
+                fw.measure(
+                    s,
+                    "api_latency",
+                    round(latency_ms, 1),
+                    "ms",
+                    Limit(low=0, high=timeout * 1000),
+                    blame="network",
+                )
+
+    return FirmwareCheck(ctx, "sms_mo").run(body)
