@@ -94,3 +94,22 @@ def test_cloud_endpoint_lookup_names_known_endpoints() -> None:
         cloud.endpoint("coap")
     client.close()
     assert not isinstance(object(), Power)
+
+
+def test_a_cloud_for_the_real_api_sends_devices_to_1nce_production_endpoints() -> None:
+    from pydantic import SecretStr
+
+    from hil.cloud.client import CloudClient
+    from hil.cloud.config import CloudSettings
+    from hil.rig.capabilities import ONE_NCE_ENDPOINTS, Cloud
+
+    settings = CloudSettings(
+        api_url="https://api.1nce.com/management-api", client_id="id", client_secret=SecretStr("s")
+    )
+    with CloudClient(settings) as client:
+        real = Cloud(client)
+        assert real.endpoint("udp") == "udp://udp.os.1nce.com:4445" == ONE_NCE_ENDPOINTS["udp"]
+        assert real.endpoint("bootstrap") == "coap://coap.os.1nce.com:5683/bootstrap"
+        assert Cloud(client, endpoints={"udp": "udp://127.0.0.1:9"}).endpoint("udp") == "udp://127.0.0.1:9"
+        with pytest.raises(KeyError, match="no 'netlink' endpoint"):
+            real.endpoint("netlink")

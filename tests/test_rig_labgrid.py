@@ -27,6 +27,7 @@ from hil.checks.base import CheckContext, run_check
 from hil.checks.suite import builtin_suite
 from hil.cloud.client import CloudClient
 from hil.flash.base import Flasher, FlasherError
+from hil.records.db import ResultsDB
 from hil.rig.backends.labgrid import LabgridPower, LabgridRig, open_rig, reserve_place
 from hil.rig.backends.labgrid_client import LabgridClient, parse_env
 from hil.rig.backends.labgrid_flash import LabgridPyocdFlasher
@@ -75,6 +76,7 @@ class Lab:
     cloud: Cloud
     simulator: ModemSimulator
     export: dict[str, object]
+    endpoints: dict[str, object]
 
     def lg(self, *args: str) -> str:
         return subprocess.run(
@@ -182,7 +184,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
             cloud_client = CloudClient(virtual.settings(), timeout=10.0)
             cloud = Cloud(cloud_client, virtual.endpoints, emulator=virtual.emulator, inbox=virtual.inbox)
             try:
-                yield Lab(coordinator, client, stub, cloud, simulator, export)
+                yield Lab(coordinator, client, stub, cloud, simulator, export, dict(virtual.endpoints))
             finally:
                 cloud_client.close()
         finally:
@@ -414,3 +416,37 @@ def test_labgrid_client_missing_says_how_to_get_it(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("HIL_LABGRID_CLIENT", os.devnull + "/labgrid-client")
     with pytest.raises(LabgridUnavailableError, match="is not an executable"):
         find_client()
+
+
+def test_the_pytest_example_suite_runs_against_the_place(lab: Lab, tmp_path: Path) -> None:
+    """examples/pytest (the suite a lab copies) on the labgrid rig of a rig file, against the
+    emulated 1NCE cloud named by $NCE_EMULATOR_ENDPOINTS: the smoke tests pass through a
+    reservation, the results DB holds them, and the place is free afterwards."""
+    endpoints = tmp_path / "endpoints.json"
+    endpoints.write_text(json.dumps(lab.endpoints), encoding="utf-8")
+    rigs = tmp_path / "rigs.yaml"
+    rigs.write_text(
+        "rigs:\n"
+        "  - name: lg-bg95\n"
+        "    backend: labgrid\n"
+        f"    dialect: {DIALECT}\n"
+        f"    coordinator: {lab.coordinator}\n"
+        "    tags: {modem: bg95, rat: ltem}\n",
+        encoding="utf-8",
+    )
+    db = tmp_path / "results.db"
+    env = {**os.environ, "NCE_EMULATOR_ENDPOINTS": str(endpoints), "PATH": f"{LG_BIN}:{os.environ['PATH']}"}
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", str(ROOT / "examples" / "pytest" / "test_smoke.py"), "-q",
+         "-p", "no:cacheprovider", "--rigs-file", str(rigs), "--rig", "lg-bg95", "--results-db", str(db)],
+        capture_output=True, text=True, timeout=240, env=env, cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    with ResultsDB(db) as results:
+        [run] = results.runs()
+        data = results.load_run(run.id)
+    assert run.source == "pytest" and run.counts.failed == 0
+    assert {stored.rig for stored in data.records} == {"lg-bg95"}
+    checks = {stored.record.check for stored in data.records}
+    assert {"sim_ready", "attach", "uplink_udp", "uplink_coap", "device_auth"} <= checks, checks
+    lab.assert_idle("lg-bg95")

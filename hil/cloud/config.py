@@ -17,6 +17,7 @@ import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
@@ -94,13 +95,19 @@ def _from_config(path: Path) -> dict[str, str]:
     return {key: str(value) for key, value in document.items() if value is not None}
 
 
-def _from_endpoints(path: Path) -> dict[str, str]:
+def read_endpoints_file(path: Path) -> dict[str, Any]:
+    """The endpoints JSON `hil cloud serve --endpoints-file` writes (API, UDP, CoAP, bootstrap ...)."""
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise ConfigError(f"cannot read the emulator endpoints file {path}: {exc}") from None
     if not isinstance(document, dict) or "api" not in document:
         raise ConfigError(f"{path} is not an endpoints file of `hil cloud serve`")
+    return document
+
+
+def _from_endpoints(path: Path) -> dict[str, str]:
+    document = read_endpoints_file(path)
     values = {"api_url": str(document["api"]), "client_id": str(document.get("client_id", ""))}
     if document.get("client_secret"):
         values["client_secret"] = str(document["client_secret"])

@@ -38,7 +38,7 @@ from hil.rig.backends.webhook_inbox import WebhookInbox
 from hil.virtual.cloud.config import EmulatorConfig
 from hil.virtual.cloud.server import ThreadedEmulator
 from hil.virtual.modem_sim import ModemSimulator
-from hil.virtual.network.inventory import demo_inventory
+from hil.virtual.network.inventory import demo_inventory, lab_organisation
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATES_DIR = REPO / "firmware" / "common" / "templates"
@@ -230,7 +230,7 @@ class FirmwareLab:
         )
 
     def _start_cloud(self) -> None:
-        inventory = demo_inventory(4)
+        inventory = demo_inventory(4, lab_organisation())
         config = EmulatorConfig(time_scale=0.001, sms_time_scale=0.1, webhook_timeout=2000, sims_rate_limit=0)
         self.emulator = ThreadedEmulator(inventory, config).start()
         user = inventory.api_users[0]

@@ -25,7 +25,7 @@ from hil.frontends.tee import tee_console
 from hil.rig.rig import Rig
 from hil.rig.rigfile import RigSpec
 from hil.run.plan import FIRMWARE_TARGET, Plan, PlannedRig, RunOptions, build_plan
-from hil.run.wiring import LocalWiring, VirtualWiring, Wiring
+from hil.run.wiring import VirtualWiring, Wiring, wiring_for
 
 LOCK_DIR_ENV = "HIL_RIG_LOCK_DIR"
 DEFAULT_LOCK_TIMEOUT_S = 600.0
@@ -146,9 +146,10 @@ class RigPool:
         *,
         lock_timeout_s: float = DEFAULT_LOCK_TIMEOUT_S,
     ) -> RigPool:
-        """The local rigs of a rig file (all, or those named); PlanError names the problem."""
+        """The rigs of a rig file (all, or those named), local or labgrid as `hil run` opens them;
+        PlanError names the problem."""
         plan = build_plan(RunOptions(mode="modem", rig_names=tuple(names), rigs_file=rigs_file))
-        return cls(plan, LocalWiring(plan), lock_timeout_s=lock_timeout_s)
+        return cls(plan, wiring_for(plan), lock_timeout_s=lock_timeout_s)
 
     # -- the lab -------------------------------------------------------------------------------
     def start(self) -> None:

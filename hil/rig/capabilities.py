@@ -182,6 +182,15 @@ class Power(Protocol):
     def cycle(self, off_time_s: float = 1.0) -> None: ...
 
 
+# Where devices reach 1NCE OS in production (1nce-reference: Device Integrator UDP 4445 and CoAP
+# 5683, Device Authenticator CoAP GET /bootstrap): a Cloud for the real API uses these.
+ONE_NCE_ENDPOINTS: Mapping[str, str] = {
+    "udp": "udp://udp.os.1nce.com:4445",
+    "coap": "coap://coap.os.1nce.com:5683",
+    "bootstrap": "coap://coap.os.1nce.com:5683/bootstrap",
+}
+
+
 @dataclass
 class Cloud:
     """The 1NCE side of a rig: our API client (real api.1nce.com or the emulator) and, for the
@@ -197,8 +206,10 @@ class Cloud:
         return self.emulator is not None
 
     def endpoint(self, name: str) -> str:
-        """An endpoint URL ('udp', 'coap', 'bootstrap', ...); KeyError names what exists."""
-        value = self.endpoints.get(name)
+        """An endpoint URL ('udp', 'coap', 'bootstrap', ...): the given ones; a Cloud given none (the
+        real API) has 1NCE's production endpoints. KeyError names what exists."""
+        known = self.endpoints if self.endpoints or self.virtual else ONE_NCE_ENDPOINTS
+        value = known.get(name)
         if not isinstance(value, str):
-            raise KeyError(f"cloud has no {name!r} endpoint (it has: {', '.join(sorted(self.endpoints))})")
+            raise KeyError(f"cloud has no {name!r} endpoint (it has: {', '.join(sorted(known))})")
         return value

@@ -33,7 +33,6 @@ from typing import TypeVar
 
 from at_commands.modem import Modem
 from at_commands.transcript import Transcript
-from hil.cloud.client import CloudClient
 from hil.cloud.config import CloudSettings
 from hil.flash.base import Flasher
 from hil.rig.backends.labgrid_client import (
@@ -48,9 +47,9 @@ from hil.rig.backends.local import (
     DEFAULT_BAUD,
     LOCAL_DEATH_PATTERNS,
     SerialConsole,
-    _cloud_settings,
     board_settings,
     retry_until,
+    user_cloud,
 )
 from hil.rig.capabilities import Cloud, Console, Power, PowerError
 from hil.rig.power import open_power
@@ -322,12 +321,11 @@ def _add_cloud(rig: LabgridRig, cloud: Cloud | CloudSettings | None, use_user_cr
     if isinstance(cloud, Cloud):
         rig.add(Cloud, cloud)
         return
-    settings, reason = _cloud_settings(cloud, use_user_credentials)
-    if settings is None:
+    rig_cloud, reason = user_cloud(cloud, use_user_credentials)
+    if rig_cloud is None:
         rig.unavailable["Cloud"] = reason
         return
-    client = CloudClient(settings)
-    rig.add(Cloud, Cloud(client), client.close)
+    rig.add(Cloud, rig_cloud, rig_cloud.client.close)
 
 
 def _add_flasher(rig: LabgridRig, resources: PlaceResources) -> None:

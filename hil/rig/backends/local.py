@@ -29,7 +29,7 @@ from at_commands.errors import AtError, PortError
 from at_commands.modem import Modem
 from at_commands.transcript import Transcript
 from hil.cloud.client import CloudClient
-from hil.cloud.config import CloudSettings, ConfigError, load_settings
+from hil.cloud.config import CloudSettings, ConfigError, load_settings, read_endpoints_file
 from hil.flash.base import Flasher
 from hil.rig.capabilities import DEATH_PATTERNS, Cloud, Console, LineConsole, Power
 from hil.rig.power import open_power
@@ -252,8 +252,8 @@ def open_rig(
         raise ValueError(
             f"rig {spec.name}: open_rig of the local backend got a {spec.backend!r} rig ({spec.source})"
         )
-    settings, cloud_reason = _cloud_settings(cloud, use_user_credentials)
-    secrets = [settings.client_secret.get_secret_value()] if settings is not None else []
+    rig_cloud, cloud_reason = user_cloud(cloud, use_user_credentials)
+    secrets = [rig_cloud.client.settings.client_secret.get_secret_value()] if rig_cloud is not None else []
     board = board_settings(spec.board)
     rig = LocalRig(
         spec,
@@ -269,9 +269,8 @@ def open_rig(
             rig.add(Power, power, power.close)  # type: ignore[type-abstract]
         else:
             rig.unavailable["Power"] = "the rig file gives it no power switch (power:)"
-        if settings is not None:
-            client = CloudClient(settings)
-            rig.add(Cloud, Cloud(client), client.close)
+        if rig_cloud is not None:
+            rig.add(Cloud, rig_cloud, rig_cloud.client.close)
         else:
             rig.unavailable["Cloud"] = cloud_reason
         flasher = _flasher(spec, flasher_factory, rig)
@@ -293,6 +292,29 @@ def open_rig(
         rig.close()
         raise
     return rig
+
+
+# A rig of a rig file can work against an emulated 1NCE (`hil cloud serve --endpoints-file F`):
+# then the API, the credentials and the device endpoints (UDP, CoAP, bootstrap) all come from F.
+EMULATOR_ENDPOINTS_ENV = "NCE_EMULATOR_ENDPOINTS"
+
+
+def user_cloud(cloud: CloudSettings | None, use_user_credentials: bool) -> tuple[Cloud | None, str]:
+    """The Cloud capability of a rig of a rig file: `cloud` if given, else $NCE_EMULATOR_ENDPOINTS,
+    else the user's credentials (hil/cloud/config.py) with 1NCE's production device endpoints.
+    None and the reason when there is none."""
+    endpoints: dict[str, Any] = {}
+    if cloud is None and use_user_credentials and os.environ.get(EMULATOR_ENDPOINTS_ENV):
+        path = Path(os.environ[EMULATOR_ENDPOINTS_ENV])
+        try:
+            endpoints = read_endpoints_file(path)
+            cloud = load_settings(emulator_file=path)
+        except ConfigError as exc:
+            return None, f"{EMULATOR_ENDPOINTS_ENV}: {exc}"
+    settings, reason = _cloud_settings(cloud, use_user_credentials)
+    if settings is None:
+        return None, reason
+    return Cloud(CloudClient(settings), endpoints=endpoints), ""
 
 
 def _cloud_settings(

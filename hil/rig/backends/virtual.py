@@ -46,7 +46,7 @@ from hil.rig.rigfile import RigSpec
 from hil.virtual.cloud.config import EmulatorConfig
 from hil.virtual.cloud.server import ThreadedEmulator
 from hil.virtual.modem_sim import ModemSimulator, SimulatorHost
-from hil.virtual.network.inventory import demo_inventory
+from hil.virtual.network.inventory import demo_inventory, lab_organisation
 
 # Dialects whose full modem-mode smoke suite the simulator supports; rigs take them in turn.
 DEFAULT_DIALECTS: tuple[str, ...] = ("bg95", "bg96", "sim7080", "me910", "sara-r5", "nrf91")
@@ -117,7 +117,7 @@ class VirtualLab:
         self.rig_count = rigs
         self.dialects = tuple(dialects)
         self.time_scale = time_scale
-        self._inventory = demo_inventory(rigs + spare_sims)
+        self._inventory = demo_inventory(rigs + spare_sims, lab_organisation())
         self._config = EmulatorConfig(
             # The lab's many rigs share one customer: 1NCE's 10 req/s would make 16 rigs wait on
             # each other, which measures the rate limit, not the devices.

@@ -27,6 +27,8 @@ from __future__ import annotations
 import csv
 import io
 import ipaddress
+import itertools
+import os
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -106,6 +108,18 @@ class Inventory:
 
 def generated_api_user(organisation: Organisation) -> ApiUser:
     return ApiUser(client_id=f"{organisation.id}_api_user", client_secret=secrets.token_urlsafe(18))
+
+
+_lab_counter = itertools.count()
+
+
+def lab_organisation() -> Organisation:
+    """The demo organisation on a /24 of 10.202.0.0/16 of its own per process and lab: labs side by
+    side (pytest-xdist workers, two `hil run`s, a FirmwareLab next to a VirtualLab) never give two
+    simulated modems the same SIM address, so their loopback sockets (127.a.b.c, e.g. a downlink
+    port) never collide."""
+    index = (os.getpid() * 7 + next(_lab_counter)) % 250 + 1
+    return Organisation(ip_range=f"10.202.{index}.0/24")
 
 
 def demo_inventory(count: int = 4, organisation: Organisation | None = None) -> Inventory:
