@@ -16,24 +16,13 @@ from xml.etree import ElementTree
 import pytest
 from junitparser import JUnitXml
 
+from hil.checks.base import MISSION_CHECKS
 from hil.frontends.rigs import RigLock
 from hil.records.db import ResultsDB, RunData
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "pytest"
-SMOKE_CHECKS = {
-    "sim_ready",
-    "attach",
-    "apn",
-    "signal",
-    "sms_mo",
-    "sms_mt",
-    "uplink_udp",
-    "uplink_coap",
-    "device_auth",
-    "downlink",
-    "data_usage",
-}
+SMOKE_CHECKS = set(MISSION_CHECKS) - {"firmware_boot"}  # examples/pytest/test_smoke.py: modem mode
 
 
 def run_pytest(*args: str, cwd: Path = ROOT, timeout: float = 300) -> subprocess.CompletedProcess[str]:

@@ -31,22 +31,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from hil.checks.base import CheckContext, run_check  # noqa: E402
+from hil.checks.base import (  # noqa: E402
+    MISSION_CHECKS,
+    CheckContext,
+    run_check,
+)
 from hil.records.db import ResultsDB  # noqa: E402
 from hil.rig.backends.virtual import VirtualLab  # noqa: E402
 
 BIN = Path(sys.executable).parent
-SMOKE = (
-    "sim_ready",
-    "attach",
-    "apn",
-    "signal",
-    "sms_mo",
-    "sms_mt",
-    "uplink_udp",
-    "uplink_coap",
-    "device_auth",
-)
+# The modem-mode smoke checks that need no extra parameters, in suite order.
+SMOKE = tuple(c for c in MISSION_CHECKS if c not in ("firmware_boot", "downlink", "data_usage"))
 
 TIMING_PLUGIN = """
 import json, os

@@ -47,6 +47,9 @@ class Rig:
         self._capabilities: dict[type, object] = dict(capabilities or {})
         self._closers: list[Callable[[], None]] = list(closers or [])
         self._closed = False
+        # capability name -> why the rig has none (no port in the rig file, a place without the
+        # resource ...): get() adds it to the error so the user learns what to change.
+        self.unavailable: dict[str, str] = {}
 
     @property
     def name(self) -> str:
@@ -67,9 +70,11 @@ class Rig:
         try:
             value = self._capabilities[capability]
         except KeyError:
-            raise MissingCapabilityError(
-                self.name, capability.__name__, self.capability_names(), needed_by
-            ) from None
+            error = MissingCapabilityError(self.name, capability.__name__, self.capability_names(), needed_by)
+            reason = self.unavailable.get(capability.__name__)
+            if reason is not None:
+                error.args = (f"{error}; {reason}",)
+            raise error from None
         return value  # type: ignore[return-value]  # stored under its own type by add()
 
     def capability_names(self) -> list[str]:

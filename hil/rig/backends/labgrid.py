@@ -53,7 +53,7 @@ from hil.rig.backends.local import (
 )
 from hil.rig.capabilities import Cloud, Console, Power, PowerError
 from hil.rig.power import open_power
-from hil.rig.rig import MissingCapabilityError, Rig
+from hil.rig.rig import Rig
 from hil.rig.rigfile import PowerSpec, RigSpec
 
 T = TypeVar("T")
@@ -186,20 +186,10 @@ class LabgridRig(Rig):
         self.spec: RigSpec = spec
         self.reservation = reservation
         self.resources: PlaceResources | None = None
-        self.unavailable: dict[str, str] = {}
 
     @property
     def place(self) -> str | None:
         return self.reservation.place
-
-    def get(self, capability: type[T], needed_by: str | None = None) -> T:
-        try:
-            return super().get(capability, needed_by)
-        except MissingCapabilityError as exc:
-            reason = self.unavailable.get(capability.__name__)
-            if reason is not None:
-                exc.args = (f"{exc}; {reason}",)
-            raise
 
 
 def reservation_tags(spec: RigSpec) -> dict[str, str]:

@@ -33,7 +33,7 @@ from hil.cloud.config import CloudSettings, ConfigError, load_settings, read_end
 from hil.flash.base import Flasher
 from hil.rig.capabilities import DEATH_PATTERNS, Cloud, Console, LineConsole, Power
 from hil.rig.power import open_power
-from hil.rig.rig import MissingCapabilityError, Rig
+from hil.rig.rig import Rig
 from hil.rig.rigfile import RigSpec
 
 T = TypeVar("T")
@@ -161,18 +161,8 @@ class LocalRig(Rig):
         self.modem_baud = modem_baud
         self.death_patterns = tuple(death_patterns)
         self.secrets = tuple(secrets)
-        self.unavailable: dict[str, str] = {}  # capability name -> why the rig has none
         self._console: SerialConsole | None = None
         self._modem: Modem | None = None
-
-    def get(self, capability: type[T], needed_by: str | None = None) -> T:
-        try:
-            return super().get(capability, needed_by)
-        except MissingCapabilityError as exc:
-            reason = self.unavailable.get(capability.__name__)
-            if reason is not None:
-                exc.args = (f"{exc}; {reason}",)
-            raise
 
     @property
     def connected(self) -> bool:
