@@ -11,21 +11,19 @@ picked up; two processes building at once take a lock file and one of them build
 
 from __future__ import annotations
 
-import contextlib
 import enum
-import fcntl
 import functools
-import hashlib
 import importlib.util
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from hil.firmware import _at_reader_build as build_spec
+from hil.firmware.cache import build_lock, content_digest
 
 CACHE_DIR = build_spec.REPO / "build" / "c-at-reader"
 
@@ -83,24 +81,6 @@ class CEvent:
 # -- the extension ---------------------------------------------------------------------------------
 
 
-def _source_hash() -> str:
-    digest = hashlib.sha256()
-    for path in build_spec.source_files():
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()[:16]
-
-
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def _find_extension(folder: Path, module_name: str) -> Path | None:
     found = sorted(folder.glob(f"{module_name}*.so")) if folder.is_dir() else []
     return found[0] if found else None
@@ -109,10 +89,10 @@ def _find_extension(folder: Path, module_name: str) -> Path | None:
 @functools.cache
 def _extension() -> Any:
     """The compiled module (ffi, lib), building it when no build of these sources exists."""
-    key = _source_hash()
+    key = content_digest(build_spec.source_files())[:16]
     module_name = f"_nce_at_{key}"
     folder = CACHE_DIR / key
-    with _locked(CACHE_DIR / f"{key}.lock"):
+    with build_lock(CACHE_DIR / f"{key}.lock"):
         so = _find_extension(folder, module_name)
         if so is None:
             with tempfile.TemporaryDirectory(prefix="nce-at-build-", dir=CACHE_DIR) as scratch:

@@ -20,7 +20,7 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from hil.firmware.build import REPO, FirmwareBuildError, build
@@ -32,7 +32,15 @@ _COMPILERS = {"baremetal": "arm-none-eabi-gcc", "freertos": "arm-none-eabi-gcc"}
 IMAGE_NAME = "nce-fw.elf"
 LOCK_TIMEOUT_S = 900.0  # a cold bare-metal build takes well under a minute; 15 min means a hang
 
-__all__ = ["CACHE_DIR", "FirmwareBuildError", "cache_key", "ensure_image", "toolchain_version"]
+__all__ = [
+    "CACHE_DIR",
+    "FirmwareBuildError",
+    "build_lock",
+    "cache_key",
+    "content_digest",
+    "ensure_image",
+    "toolchain_version",
+]
 
 
 def toolchain_version(target: str = "baremetal") -> str:
@@ -65,17 +73,25 @@ def _source_files(roots: tuple[Path, ...]) -> Iterator[Path]:
                 yield path
 
 
-def cache_key(target: str, board: str, toolchain: str, roots: tuple[Path, ...] = SOURCE_DIRS) -> str:
-    """A hash of the sources (paths and contents), the target, the board and the toolchain."""
-    digest = hashlib.sha256(f"{target}\0{board}\0{toolchain}\0".encode())
-    for path in _source_files(roots):
+def content_digest(files: Iterable[Path], *extra: str) -> str:
+    """A hash of `extra` and of each file's path (repo-relative) and contents: the key of a build
+    made from those files (this image cache, the host build of the C AT reader)."""
+    digest = hashlib.sha256("\0".join(extra).encode() + b"\0")
+    for path in files:
         digest.update(str(path.relative_to(REPO) if path.is_relative_to(REPO) else path).encode() + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()[:20]
+    return digest.hexdigest()
+
+
+def cache_key(target: str, board: str, toolchain: str, roots: tuple[Path, ...] = SOURCE_DIRS) -> str:
+    """A hash of the sources (paths and contents), the target, the board and the toolchain."""
+    return content_digest(_source_files(roots), target, board, toolchain)[:20]
 
 
 @contextlib.contextmanager
-def _locked(lock_path: Path, timeout: float) -> Iterator[None]:
+def build_lock(lock_path: Path, timeout: float = LOCK_TIMEOUT_S) -> Iterator[None]:
+    """An exclusive lock file across processes for one build: one builds, the others wait (at
+    most `timeout` s: a longer hold means a hung build, said in a FirmwareBuildError)."""
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     with lock_path.open("a") as handle:
         deadline = time.monotonic() + timeout
@@ -112,7 +128,7 @@ def ensure_image(
     image = final / IMAGE_NAME
     if image.is_file():
         return image
-    with _locked(root / f"{key}.lock", lock_timeout_s):
+    with build_lock(root / f"{key}.lock", lock_timeout_s):
         if image.is_file():  # built by the process that held the lock
             return image
         root.mkdir(parents=True, exist_ok=True)
