@@ -23,7 +23,7 @@ from typing import IO, Any
 from hil.checks.base import MODES, Mode
 from hil.frontends.tee import tee_console
 from hil.rig.rig import Rig
-from hil.rig.rigfile import RigSpec
+from hil.rig.rigfile import RigSpec, parse_tag_filters
 from hil.run.plan import FIRMWARE_TARGET, Plan, PlannedRig, RunOptions, build_plan
 from hil.run.wiring import VirtualWiring, Wiring, wiring_for
 
@@ -93,16 +93,11 @@ class HeldRig:
 
 
 def parse_tags(items: Sequence[str] | Mapping[str, str]) -> dict[str, str]:
-    """("modem=bg96", "rat=lte-m") or a mapping -> {"modem": "bg96", ...}."""
+    """("modem=bg96", "rat=lte-m") or a mapping -> {"modem": "bg96", ...} (RigSelectionError, a
+    ValueError, names a bad item)."""
     if isinstance(items, Mapping):
         return {str(k): str(v) for k, v in items.items()}
-    tags: dict[str, str] = {}
-    for item in items:
-        key, sep, value = str(item).partition("=")
-        if not sep or not key.strip() or not value.strip():
-            raise ValueError(f"a rig tag is KEY=VALUE (e.g. modem=bg96), got {item!r}")
-        tags[key.strip()] = value.strip()
-    return tags
+    return parse_tag_filters(str(item) for item in items)
 
 
 class RigPool:

@@ -174,12 +174,12 @@ def select_rigs(
 
 
 def parse_tag_filters(items: Iterable[str]) -> dict[str, str]:
-    """["modem=bg96", "rat=nb-iot"] -> {"modem": "bg96", "rat": "nb-iot"} (for --tag options)."""
+    """["modem=bg96", "rat=nb-iot"] -> {"modem": "bg96", "rat": "nb-iot"} (--tag options, markers)."""
     tags: dict[str, str] = {}
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key.strip() or not value.strip():
-            raise RigSelectionError(f"--tag expects KEY=VALUE, got {item!r}")
+            raise RigSelectionError(f"a rig tag is KEY=VALUE (e.g. modem=bg96), got {item!r}")
         tags[key.strip()] = value.strip()
     return tags
 
