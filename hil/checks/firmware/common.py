@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable
+from contextlib import suppress
 from typing import Any
 
 from hil.checks.base import CheckContext, CheckFailedError, Limit
-from hil.checks.classify import classify
+from hil.checks.steps import CheckAbortedError, CheckSteps
 from hil.firmware.config_block import FirmwareConfig
 from hil.firmware.console import ConsoleEvent, ConsoleFormatError, ConsoleLog
 from hil.firmware.image import ImageError, read_config
@@ -32,10 +32,6 @@ _DEATH = re.compile("|".join(f"(?:{p})" for p in DEATH_PATTERNS))
 NETWORK_CAUSES = frozenset({"denied", "pdp_rejected", "no_coverage"})
 SIM_CAUSES = frozenset({"no_sim", "sim_locked", "iccid_mismatch"})
 FLAG_UDP, FLAG_COAP, FLAG_BOOTSTRAP = 0x01, 0x02, 0x04
-
-
-class CheckAbortedError(Exception):
-    """A step failed; the rest of the check cannot run (the step holds the error)."""
 
 
 def classify_error_event(event: ConsoleEvent) -> str | None:
@@ -54,46 +50,18 @@ def ms_between(first: ConsoleEvent, later: ConsoleEvent) -> int:
     return (later.ms - first.ms) % (1 << 32)
 
 
-class FirmwareCheck:
+class FirmwareCheck(CheckSteps):
     """One run of one firmware-mode check on one rig: record, steps, console, cloud."""
 
     def __init__(self, ctx: CheckContext, name: str) -> None:
-        self.ctx = ctx
-        self.name = name
+        super().__init__(ctx, name)
         self.who = f"{name} (firmware mode)"
         self.console: Console = ctx.rig.get(Console, needed_by=self.who)  # type: ignore[type-abstract]
-        self.record = CheckRecord(name, ctx.rig.name)
         self._blame: dict[int, str] = {}  # id(measurement) -> failure class when it misses
-        self._started = time.monotonic()
         self._first_line = len(self.console.lines())
         self._evidence: list[str] = []  # lines of events the check used that came before it started
 
     # --- record ---------------------------------------------------------------------------------
-    @contextmanager
-    def step(self, name: str) -> Iterator[Step]:
-        """A step; an exception in it is recorded, classified and ends the check."""
-        current = Step(name)
-        self.record.steps.append(current)
-        start = time.monotonic()
-        try:
-            yield current
-        except CheckAbortedError:
-            raise
-        except CheckFailedError as exc:
-            current.error = str(exc)
-            self._fail(exc.failure_class)
-            raise CheckAbortedError(name) from exc
-        except Exception as exc:
-            current.error = f"{type(exc).__name__}: {exc}"
-            self._fail(classify(exc))
-            raise CheckAbortedError(name) from exc
-        finally:
-            current.duration_s = time.monotonic() - start
-
-    def _fail(self, failure_class: str) -> None:
-        if self.record.failure_class is None:
-            self.record.failure_class = failure_class
-
     def measure(
         self,
         step: Step,

@@ -7,8 +7,7 @@ order-tolerant (each check attaches or opens the PDP context itself when an earl
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,6 +17,7 @@ from at_commands.modem_types import PdpContext, Registration
 from at_commands.sim import normalize_iccid
 from hil.checks.base import CheckContext, CheckFailedError, Limit
 from hil.checks.classify import classify
+from hil.checks.steps import CheckAbortedError, CheckSteps
 from hil.records import CheckRecord, Step
 from hil.records.redact import redact
 from hil.rig.capabilities import Cloud
@@ -30,43 +30,17 @@ STATE_ATTACHED = "modem.attached"  # the Registration of the last attach
 STATE_PDP = "modem.pdp"  # the PdpContext of the data session
 
 
-class CheckAbortedError(Exception):
-    """A step failed; the rest of the check cannot run (the step holds the error)."""
-
-
-class ModemCheck:
+class ModemCheck(CheckSteps):
     """One run of one modem-mode check on one rig."""
 
     def __init__(self, ctx: CheckContext, name: str) -> None:
-        who = f"{name} ({ctx.mode} mode)"
-        self.ctx = ctx
-        self.name = name
-        self._who = who
-        self.modem = ctx.rig.get(Modem, needed_by=who)
+        super().__init__(ctx, name)
+        self._who = f"{name} ({ctx.mode} mode)"
+        self.modem = ctx.rig.get(Modem, needed_by=self._who)
         self._cloud: Cloud | None = None
-        self.record = CheckRecord(name, ctx.rig.name)
         self._since = self.modem.transcript.elapsed()
-        self._started = time.monotonic()
 
-    # --- steps and measurements ---------------------------------------------------------------
-    @contextmanager
-    def step(self, name: str) -> Iterator[Step]:
-        """A step; an exception in it is recorded (redacted), classified, and ends the check."""
-        current = Step(name)
-        self.record.steps.append(current)
-        start = time.monotonic()
-        try:
-            yield current
-        except CheckAbortedError:
-            raise
-        except Exception as exc:
-            current.error = redact(f"{type(exc).__name__}: {exc}")
-            if self.record.failure_class is None:
-                self.record.failure_class = classify(exc)
-            raise CheckAbortedError(name) from exc
-        finally:
-            current.duration_s = time.monotonic() - start
-
+    # --- measurements ---------------------------------------------------------------------------
     def measure(
         self,
         step: Step,
@@ -86,14 +60,6 @@ class ModemCheck:
 
     def param(self, name: str, default: Any) -> Any:
         return self.ctx.param(name, default)
-
-    def timeout(self, name: str, default: float) -> float:
-        value = self.ctx.param(name, default)
-        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-            raise CheckFailedError(
-                f"parameter {name} must be a positive number of seconds, not {value!r}", "infra"
-            )
-        return float(value)
 
     # --- what the modem and the cloud know ----------------------------------------------------
     @property
