@@ -247,11 +247,13 @@ def test_port_that_vanishes_fails_pending_and_later_commands(peer_factory):
     peer, ch = peer_factory(lambda line: None)
     import threading
 
-    threading.Timer(0.2, peer.close).start()
+    unplug = threading.Timer(0.2, peer.close)
+    unplug.start()
     with pytest.raises((PortError, AtTimeoutError)):
         ch.command("AT", timeout=3)
     with pytest.raises(PortError):
         ch.command("AT", timeout=1)
+    unplug.join(timeout=5)
 
 
 def test_numeric_result_codes_after_atv0(peer_factory):

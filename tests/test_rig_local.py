@@ -3,12 +3,10 @@ the emulated 1NCE cloud reached with the user's credentials (a cloud.yaml, as a 
 
 from __future__ import annotations
 
-import contextlib
 import os
 import socket
 import threading
 import time
-import tty
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +23,7 @@ from hil.virtual.cloud.server import EmulatorConfig, ThreadedEmulator
 from hil.virtual.modem_sim.runner import ModemSimulator
 from hil.virtual.network.inventory import parse_yaml_inventory
 from tests.support.power_stub import PowerStub
+from tests.support.pty_peer import RawPty
 
 SECRET = "local-rig-secret-0123456789"
 ICCID = "8988280666000000017"
@@ -36,21 +35,14 @@ sims:
 """
 
 
-class Pty:
+class Pty(RawPty):
     """A console UART: the test writes what the board prints on the master side."""
-
-    def __init__(self) -> None:
-        self.master, self.slave = os.openpty()
-        tty.setraw(self.slave)
-        self.path = os.ttyname(self.slave)
 
     def say(self, text: str) -> None:
         os.write(self.master, text.encode())
 
     def unplug(self) -> None:
-        for fd in (self.slave, self.master):
-            with contextlib.suppress(OSError):
-                os.close(fd)
+        self.close()
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import contextlib
 import os
 import threading
 import time
-import tty
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from hil.rig.rigfile import PowerSpec, RigSpec
 from hil.rig.strategy import BoardState, BoardStrategy, StrategyError
 from hil.virtual.modem_sim.runner import ModemSimulator
 from tests.support.power_stub import PowerStub
+from tests.support.pty_peer import RawPty
 
 
 class FakeBoard:
@@ -27,9 +27,8 @@ class FakeBoard:
     power-on (and on reset) it prints `boot_text` a little after the port is back."""
 
     def __init__(self, link: Path, boot_text: str = "3 I boot version=1.2.3 board=fake\r\n") -> None:
-        self.master, self.slave = os.openpty()
-        tty.setraw(self.slave)
-        self.path = os.ttyname(self.slave)
+        self._pty = RawPty()
+        self.master, self.path = self._pty.master, self._pty.path
         self.link = link
         self.boot_text = boot_text
         self.port_delay = 0.1
@@ -65,9 +64,7 @@ class FakeBoard:
         self.closed = True  # (fd numbers are reused: a late timer must not write into another pty)
         for timer in self.timers:
             timer.cancel()
-        for fd in (self.master, self.slave):
-            with contextlib.suppress(OSError):
-                os.close(fd)
+        self._pty.close()
 
 
 class RecordingFlasher:
@@ -220,13 +217,12 @@ def test_attached_in_firmware_mode_from_the_console(bench: tuple[FakeBoard, Powe
 
 
 def test_no_power_switch_cannot_go_off(tmp_path: Path) -> None:
-    master, slave = os.openpty()
+    pty = RawPty()
     try:
-        spec = RigSpec(name="bench-9", console=os.ttyname(slave))
+        spec = RigSpec(name="bench-9", console=pty.path)
         with open_rig(spec, use_user_credentials=False) as rig:
             with pytest.raises(StrategyError, match="no power switch") as caught:
                 BoardStrategy(rig).transition("off")
             assert caught.value.failure_class == "infra"
     finally:
-        os.close(master)
-        os.close(slave)
+        pty.close()

@@ -18,6 +18,30 @@ from collections.abc import Callable
 Responder = Callable[[bytes], bytes | None]
 
 
+class RawPty:
+    """A raw pty pair whose fds are closed exactly once, whichever thread gets there first.
+
+    Tests unplug a port from a timer thread while the fixture closes it again at teardown; a
+    second os.close on a number the next test's openpty already reused would close that test's
+    port from under it (seen as a modem that never answers)."""
+
+    def __init__(self) -> None:
+        self.master, self.slave = os.openpty()
+        tty.setraw(self.slave)
+        self.path = os.ttyname(self.slave)
+        self._lock = threading.Lock()
+        self.closed = False
+
+    def close(self) -> None:
+        with self._lock:
+            if self.closed:
+                return
+            self.closed = True
+            for fd in (self.master, self.slave):
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+
+
 class PtyPeer:
     """Reads command lines (terminated by CR) from the host and answers via `responder`."""
 
@@ -25,9 +49,9 @@ class PtyPeer:
         self.responder = responder
         self.echo = echo
         self.received: list[bytes] = []
-        self._master, self._slave = os.openpty()
-        tty.setraw(self._slave)
-        self.path = os.ttyname(self._slave)
+        self._pty = RawPty()
+        self._master = self._pty.master
+        self.path = self._pty.path
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -38,10 +62,9 @@ class PtyPeer:
 
     def close(self) -> None:
         self._stop.set()
-        self._thread.join(timeout=2)
-        for fd in (self._master, self._slave):
-            with contextlib.suppress(OSError):
-                os.close(fd)
+        if threading.current_thread() is not self._thread:
+            self._thread.join(timeout=2)
+        self._pty.close()
 
     def __enter__(self) -> PtyPeer:
         return self
