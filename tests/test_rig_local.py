@@ -39,7 +39,7 @@ class Pty(RawPty):
     """A console UART: the test writes what the board prints on the master side."""
 
     def say(self, text: str) -> None:
-        os.write(self.master, text.encode())
+        self.write(text.encode())
 
     def unplug(self) -> None:
         self.close()

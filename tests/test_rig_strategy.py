@@ -5,7 +5,6 @@ modem on a socket:// URL."""
 from __future__ import annotations
 
 import contextlib
-import os
 import threading
 import time
 from collections.abc import Iterator
@@ -28,7 +27,7 @@ class FakeBoard:
 
     def __init__(self, link: Path, boot_text: str = "3 I boot version=1.2.3 board=fake\r\n") -> None:
         self._pty = RawPty()
-        self.master, self.path = self._pty.master, self._pty.path
+        self.path = self._pty.path
         self.link = link
         self.boot_text = boot_text
         self.port_delay = 0.1
@@ -56,7 +55,7 @@ class FakeBoard:
         def say() -> None:
             self.boots += 1
             with contextlib.suppress(OSError):
-                os.write(self.master, self.boot_text.encode())
+                self._pty.write(self.boot_text.encode())
 
         self.later(after, say)
 

@@ -32,6 +32,13 @@ class RawPty:
         self._lock = threading.Lock()
         self.closed = False
 
+    def write(self, data: bytes) -> None:
+        """Write to the master side; nothing once closed (a late timer must not write into a pty
+        that reused the number)."""
+        with self._lock:
+            if not self.closed:
+                os.write(self.master, data)
+
     def close(self) -> None:
         with self._lock:
             if self.closed:
@@ -58,7 +65,7 @@ class PtyPeer:
 
     def send(self, data: bytes) -> None:
         """Write unsolicited bytes to the host."""
-        os.write(self._master, data)
+        self._pty.write(data)
 
     def close(self) -> None:
         self._stop.set()
@@ -88,10 +95,10 @@ class PtyPeer:
                 line, buffer = buffer[: cut + 1], buffer[cut + 1 :]
                 self.received.append(line)
                 if self.echo and line.endswith(b"\r"):
-                    os.write(self._master, line)
+                    self._pty.write(line)
                 answer = self.responder(line)
                 if answer:
-                    os.write(self._master, answer)
+                    self._pty.write(answer)
 
 
 def script(table: dict[bytes, bytes | Callable[[], bytes]], default: bytes = b"\r\nERROR\r\n") -> Responder:
