@@ -216,6 +216,19 @@ def test_vendor_pdp_activation_forms() -> None:
         assert ask(probe, "AT+CNACT?").startswith(b'\r\n+CNACT: 0,1,"10.64.0.2"\r\n+CNACT: 1,0,"0.0.0.0"\r\n')
         assert ask(probe, "AT+CNACT=0,0") == b"\r\nOK\r\n"
         assert probe.read_until(b"DEACTIVE\r\n") == b"\r\n+APP PDP: 0,DEACTIVE\r\n"
+    with modem("sim7080") as (sim, probe):
+        # Radio off takes the app context down with the PDP context; after a new attach the host
+        # activates it again (a stale "already active" ERROR here failed every second suite round).
+        sim.wait_until(lambda s: s["registration"]["stat"] == 5)
+        assert ask(probe, "AT+CNACT=0,1") == b"\r\nOK\r\n"
+        assert probe.read_until(b"ACTIVE\r\n") == b"\r\n+APP PDP: 0,ACTIVE\r\n"
+        assert ask(probe, "AT+CFUN=0") == b"\r\nOK\r\n"
+        assert probe.read_until(b"DEACTIVE\r\n") == b"\r\n+APP PDP: 0,DEACTIVE\r\n"
+        assert ask(probe, "AT+CNACT?").startswith(b'\r\n+CNACT: 0,0,"0.0.0.0"\r\n')
+        assert ask(probe, "AT+CFUN=1") == b"\r\nOK\r\n"
+        sim.wait_until(lambda s: s["registration"]["stat"] == 5)
+        assert ask(probe, "AT+CNACT=0,1") == b"\r\nOK\r\n"
+        assert probe.read_until(b"ACTIVE\r\n") == b"\r\n+APP PDP: 0,ACTIVE\r\n"
     with modem("sara-r5") as (sim, probe):
         sim.wait_until(lambda s: s["registration"]["stat"] == 5)
         assert ask(probe, "AT+UPSD=0,100,1") == b"\r\nOK\r\n"

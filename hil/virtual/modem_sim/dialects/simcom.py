@@ -176,10 +176,21 @@ class Sim7080Dialect(SimcomDialect):
         return self.profile.default_cid + pdpidx
 
     def on_pdp_lost(self, cid: int) -> None:
+        self._end_dropped_app_contexts()
+
+    def on_cfun(self, old: int, new: int) -> None:
+        if new != 1:
+            self._end_dropped_app_contexts()
+
+    def _end_dropped_app_contexts(self) -> None:
+        """An app context whose PDP context the radio dropped (the network, CFUN=0/4, CGACT=0)
+        is down too, as on the module: +APP PDP: n,DEACTIVE, and AT+CNACT=n,1 may follow."""
+        radio = self.modem.radio
         for pdpidx in sorted(self.app_active):
-            if self._cid(pdpidx) == cid:
+            context = radio.contexts.get(self._cid(pdpidx))
+            if context is None or not context.active:
                 self.app_active.discard(pdpidx)
-                self.modem.urc(f"+APP PDP: {pdpidx},DEACTIVE")
+                self.modem.urc_later(0, f"+APP PDP: {pdpidx},DEACTIVE")
 
     @command("+CNCFG")
     def cncfg(self, cmd: Command) -> Result:
@@ -217,6 +228,7 @@ class Sim7080Dialect(SimcomDialect):
                 self.close_sockets(self._cid(pdpidx), by_network=False)
                 self.modem.urc_later(0, f"+APP PDP: {pdpidx},DEACTIVE")
             return ok()
+        self._end_dropped_app_contexts()
         if pdpidx in self.app_active:
             raise PlainError()  # already active
         self.modem.spawn(self._activate(pdpidx))
