@@ -166,3 +166,27 @@ def test_pdp_activation_twice_reuses_the_context_and_local_ports_are_honest(
             else:
                 with pytest.raises(SocketError, match="cannot listen on a chosen local port"):
                     modem.open_udp("127.0.0.1", 9, local_port=5000)
+
+
+@pytest.mark.parametrize("dialect", DIALECT_NAMES)
+def test_data_session_comes_back_after_a_new_attach(
+    dialect: str, host: SimulatorHost, udp_peer: socket.socket
+) -> None:
+    """The attach check switches the radio off and on, which ends every context (SIM7000: PDP
+    DEACT until AT+CIPSHUT; SIM7080: +APP PDP DEACTIVE): the next check's activation must bring
+    the data session back and a datagram must reach the peer."""
+    index = DIALECT_NAMES.index(dialect)
+    with ModemSimulator(dialect, scenario_for(index), time_scale=TIME_SCALE, host=host) as sim:
+        with Modem.open(sim.start_pty(), dialect) as modem:
+            modem.initialize()
+            rat = profile(dialect).rats[0]
+            modem.attach(rat=rat, timeout=10)
+            first = modem.activate_pdp()
+            modem.attach(rat=rat, timeout=10)
+            again = modem.activate_pdp()
+            assert again.ip == first.ip == scenario_for(index)["network"]["ip"]
+            peer_port = udp_peer.getsockname()[1]
+            with modem.open_udp("127.0.0.1", peer_port) as udp:
+                udp.send(b"after re-attach")
+                data, _ = udp_peer.recvfrom(64)
+            assert data == b"after re-attach"

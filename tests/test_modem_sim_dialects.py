@@ -251,6 +251,16 @@ def test_vendor_pdp_activation_forms() -> None:
         assert ask(probe, "AT+CIFSR;E0") == b"\r\n10.64.0.2\r\n\r\nOK\r\n"  # TinyGSM's trick for an OK
         probe.write(b"AT+CIPSTATUS\r")
         assert probe.read_until(b"STATUS\r\n") == b"\r\nOK\r\n\r\nSTATE: IP STATUS\r\n"
+        # Radio off ends the stack's context; after a new attach it stays down until CIPSHUT.
+        probe.write(b"AT+CFUN=0\r")
+        assert probe.read_until(b"OK\r\n") == b"\r\n+PDP: DEACT\r\n\r\nOK\r\n"
+        assert ask(probe, "AT+CFUN=1") == b"\r\nOK\r\n"
+        sim.wait_until(lambda s: s["registration"]["stat"] == 5)
+        probe.write(b"AT+CIPSTATUS\r")
+        assert probe.read_until(b"DEACT\r\n") == b"\r\nOK\r\n\r\nSTATE: PDP DEACT\r\n"
+        assert ask(probe, "AT+CIPMUX=1") == b"\r\nERROR\r\n"
+        assert ask(probe, "AT+CIPSHUT") == b"\r\nSHUT OK\r\n"
+        assert ask(probe, "AT+CIPMUX=1") == b"\r\nOK\r\n"
 
 
 def test_crsm_files_match_identity_and_registration() -> None:

@@ -106,7 +106,10 @@ class Sim7000(SimcomCommon):
         try:
             return PdpContext(1, apn, self.ch.command("AT+CIFSR").value())
         except (CmeError, AtCommandError):
-            pass  # no wireless connection yet (IP INITIAL): bring it up
+            pass  # no wireless connection: bring it up
+        # From PDP DEACT (radio off, network loss) or a half-done bring-up, only AT+CIPSHUT
+        # returns the stack to IP INITIAL, where AT+CIPMUX is accepted (as TinyGSM does).
+        self.ch.command("AT+CIPSHUT", timeout=65)
         self.ch.command("AT+CIPMUX=1")
         self.ch.command("AT+CIPRXGET=1")
         try:

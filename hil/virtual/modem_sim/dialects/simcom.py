@@ -356,6 +356,12 @@ class Sim7000Dialect(SimcomDialect):
             self.app_pdp = False
             self.modem.urc("+APP PDP: DEACTIVE")
 
+    def on_cfun(self, old: int, new: int) -> None:
+        # Radio off ends the CIP stack's context as the network would: PDP DEACT until
+        # AT+CIPSHUT, also after a new attach (the stack never comes back by itself).
+        if new != 1:
+            self.on_pdp_lost(self.profile.default_cid)
+
     def _link(self, socket_id: int) -> str:
         return f"{socket_id}, " if self.mux else ""
 
