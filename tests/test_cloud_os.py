@@ -13,6 +13,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -538,3 +539,25 @@ def test_data_streamer_posts_event_records_in_bulk(lab: ThreadedEmulator, api: h
     finally:
         api.put(lab.endpoints["emulator"] + "/data-streamer", json={"url": None})
         receiver.close()
+
+
+def test_uplinks_are_stamped_with_the_emulator_clock_that_tests_advance() -> None:
+    """Moved 8 days on (past the Inspector's 7-day retention of wall-clock stamps), an uplink is
+    still listed, with the emulator's time: history, retention and the sender share one clock."""
+    with ThreadedEmulator(parse_yaml_inventory(INVENTORY), EmulatorConfig(time_scale=0.001)) as emulator:
+        modem = emulator.call_async(NetlinkClient.connect(emulator.endpoints["netlink"]))
+        emulator.call_async(modem.bring_online(iccid(1), "901405100000001"))
+        emulator.call(lambda: emulator.services.clock.advance(8 * 24 * 3600))
+        send_udp(emulator, 1, b"after a week")
+        settle(emulator)
+        with httpx.Client(base_url=emulator.endpoints["api"]) as client:
+            token = client.post(
+                "/oauth/token",
+                json={"grant_type": "client_credentials"},
+                auth=("7100001_api", "os-test-secret"),
+            ).json()["access_token"]
+            client.headers["Authorization"] = f"Bearer {token}"
+            items = history(client, 1)
+        assert [base64.b64decode(item["payload"]) for item in items] == [b"after a week"]
+        stamped = datetime.fromisoformat(items[0]["time"].replace("Z", "+00:00")).timestamp()
+        assert abs(stamped - (time.time() + 8 * 24 * 3600)) < 60

@@ -10,7 +10,6 @@ import base64
 import ipaddress
 import json
 import secrets
-import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -274,6 +273,3 @@ def _parse_json_payload(body: dict[str, Any]) -> dict[str, Any]:
     parsed.update(type="JSON", value=value)
     return {**body, "payload": parsed}
 
-
-def epoch_ms() -> int:
-    return int(time.time() * 1000)
