@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import shutil
 import socket
@@ -27,6 +28,7 @@ from hil.virtual.cloud.testing import ContractRecorder, find_specs_dir
 from hil.virtual.netlink import sim_ip_to_loopback
 from hil.virtual.network.inventory import parse_yaml_inventory
 from hil.virtual.network.netlink_client import NetlinkClient
+from tests.support.pty_peer import wait_until
 
 N = 12
 INVENTORY = """
@@ -541,15 +543,15 @@ def test_data_streamer_posts_event_records_in_bulk(lab: ThreadedEmulator, api: h
         receiver.close()
 
 
-def test_uplinks_are_stamped_with_the_emulator_clock_that_tests_advance() -> None:
-    """Moved 8 days on (past the Inspector's 7-day retention of wall-clock stamps), an uplink is
-    still listed, with the emulator's time: history, retention and the sender share one clock."""
+@contextlib.contextmanager
+def own_emulator(advance_s: float = 0) -> Iterator[tuple[ThreadedEmulator, httpx.Client]]:
+    """An emulator of its own with SIM 1 online, its clock `advance_s` on, and an API client
+    signed in after that, for tests that move the clock or damage the database (the module's
+    `lab` must not see either)."""
     with ThreadedEmulator(parse_yaml_inventory(INVENTORY), EmulatorConfig(time_scale=0.001)) as emulator:
         modem = emulator.call_async(NetlinkClient.connect(emulator.endpoints["netlink"]))
         emulator.call_async(modem.bring_online(iccid(1), "901405100000001"))
-        emulator.call(lambda: emulator.services.clock.advance(8 * 24 * 3600))
-        send_udp(emulator, 1, b"after a week")
-        settle(emulator)
+        emulator.call(lambda: emulator.services.clock.advance(advance_s))
         with httpx.Client(base_url=emulator.endpoints["api"]) as client:
             token = client.post(
                 "/oauth/token",
@@ -557,7 +559,31 @@ def test_uplinks_are_stamped_with_the_emulator_clock_that_tests_advance() -> Non
                 auth=("7100001_api", "os-test-secret"),
             ).json()["access_token"]
             client.headers["Authorization"] = f"Bearer {token}"
-            items = history(client, 1)
-        assert [base64.b64decode(item["payload"]) for item in items] == [b"after a week"]
-        stamped = datetime.fromisoformat(items[0]["time"].replace("Z", "+00:00")).timestamp()
-        assert abs(stamped - (time.time() + 8 * 24 * 3600)) < 60
+            yield emulator, client
+
+
+def test_uplinks_are_stamped_with_the_emulator_clock_that_tests_advance() -> None:
+    """Moved 8 days on (past the Inspector's 7-day retention of wall-clock stamps), an uplink is
+    still listed, with the emulator's time: history, retention and the sender share one clock."""
+    with own_emulator(advance_s=8 * 24 * 3600) as (emulator, client):
+        send_udp(emulator, 1, b"after a week")
+        settle(emulator)
+        items = history(client, 1)
+    assert [base64.b64decode(item["payload"]) for item in items] == [b"after a week"]
+    stamped = datetime.fromisoformat(items[0]["time"].replace("Z", "+00:00")).timestamp()
+    assert abs(stamped - (time.time() + 8 * 24 * 3600)) < 60
+
+
+def test_udp_integrator_survives_a_failed_lookup() -> None:
+    """A datagram whose SIM lookup fails (here: the settings table is gone) is counted as an
+    error; the integrator keeps running and takes the next datagram once the store is back."""
+    with own_emulator() as (emulator, client):
+        store = emulator.services.store
+        stats = emulator.services.pipeline.stats
+        store.db.execute("ALTER TABLE settings RENAME TO settings_away")
+        send_udp(emulator, 1, b"lost")
+        assert wait_until(lambda: stats["udp_errors"] == 1, timeout=5)
+        store.db.execute("ALTER TABLE settings_away RENAME TO settings")
+        send_udp(emulator, 1, b"kept")
+        settle(emulator)
+        assert wait_until(lambda: [base64.b64decode(i["payload"]) for i in history(client, 1)] == [b"kept"])

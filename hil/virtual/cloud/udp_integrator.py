@@ -53,8 +53,7 @@ class UdpIntegrator:
 
     def _run(self) -> None:
         receive = self.sock.recvfrom
-        pipeline = self.pipeline
-        stats = pipeline.stats
+        stats = self.pipeline.stats
         while self._running:
             try:
                 payload, (source, _port) = receive(65535)
@@ -65,15 +64,19 @@ class UdpIntegrator:
                     log.exception("UDP integrator socket failed")
                 return
             stats["udp_received"] += 1
-            if len(payload) > MAX_UDP_PAYLOAD:
-                pipeline.rejected(source, "UDP", "oversize")
-                continue
-            sim = pipeline.identify(source)
-            if sim is None:
-                stats["udp_unknown_source"] += 1
-                continue
             try:
-                pipeline.accept(sim, "UDP", payload)
-            except Exception:  # one bad message must not stop the integrator
+                self._take(payload, source)
+            except Exception:  # one bad message (or a failed lookup) must not stop the integrator
                 log.exception("UDP uplink from %s failed", source)
                 stats["udp_errors"] += 1
+
+    def _take(self, payload: bytes, source: str) -> None:
+        pipeline = self.pipeline
+        if len(payload) > MAX_UDP_PAYLOAD:
+            pipeline.rejected(source, "UDP", "oversize")
+            return
+        sim = pipeline.identify(source)
+        if sim is None:
+            pipeline.stats["udp_unknown_source"] += 1
+            return
+        pipeline.accept(sim, "UDP", payload)
