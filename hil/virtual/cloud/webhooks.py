@@ -272,4 +272,3 @@ def _parse_json_payload(body: dict[str, Any]) -> dict[str, Any]:
     parsed = {key: item for key, item in payload.items() if key != "encoding"}
     parsed.update(type="JSON", value=value)
     return {**body, "payload": parsed}
-
