@@ -16,6 +16,7 @@ from hil.virtual.cloud.server import ThreadedEmulator
 from hil.virtual.cloud.testing import ContractRecorder, find_specs_dir
 from hil.virtual.network.inventory import parse_yaml_inventory
 from hil.virtual.network.netlink_client import NetlinkClient
+from tests.support.cloud_api import sign_in
 
 INVENTORY = """
 organisation: {id: "7000001", name: "API test org", ip_range: "10.61.2.0/24"}
@@ -49,12 +50,7 @@ def lab() -> Iterator[ThreadedEmulator]:
 @pytest.fixture(scope="module")
 def api(lab: ThreadedEmulator, recorder: ContractRecorder) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=lab.endpoints["api"], event_hooks={"response": [recorder.hook]}) as client:
-        token = client.post(
-            "/oauth/token",
-            json={"grant_type": "client_credentials"},
-            auth=("7000001_api", "s3cret-for-tests"),
-        ).json()["access_token"]
-        client.headers["Authorization"] = f"Bearer {token}"
+        sign_in(client, "7000001_api", "s3cret-for-tests")
         yield client
 
 
@@ -281,12 +277,7 @@ def test_rate_limit_answers_429_with_retry_after(recorder: ContractRecorder) -> 
         ThreadedEmulator(parse_yaml_inventory(INVENTORY), config) as emulator,
         httpx.Client(base_url=emulator.endpoints["api"], event_hooks={"response": [recorder.hook]}) as client,
     ):
-        token = client.post(
-            "/oauth/token",
-            json={"grant_type": "client_credentials"},
-            auth=("7000001_api", "s3cret-for-tests"),
-        ).json()["access_token"]
-        client.headers["Authorization"] = f"Bearer {token}"
+        sign_in(client, "7000001_api", "s3cret-for-tests")
         statuses = [client.get(f"/v1/sims/{FIRST}").status_code for _ in range(25)]
         assert statuses[:10] == [200] * 10 and 429 in statuses
         limited = next(r for r in (client.get("/v1/sims") for _ in range(5)) if r.status_code == 429)

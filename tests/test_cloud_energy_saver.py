@@ -19,6 +19,7 @@ from hil.virtual.cloud.server import ThreadedEmulator
 from hil.virtual.cloud.testing import ContractRecorder, find_specs_dir
 from hil.virtual.network.inventory import parse_yaml_inventory
 from hil.virtual.network.netlink_client import NetlinkClient
+from tests.support.cloud_api import sign_in
 
 from .test_cloud_os import Receiver
 
@@ -87,10 +88,7 @@ def api(lab: ThreadedEmulator) -> Iterator[httpx.Client]:
     assert SPECS is not None
     recorder = ContractRecorder(ContractValidator(SPECS))
     with httpx.Client(base_url=lab.endpoints["api"], event_hooks={"response": [recorder.hook]}) as client:
-        token = client.post(
-            "/oauth/token", json={"grant_type": "client_credentials"}, auth=("7200001_api", "saver-secret")
-        ).json()["access_token"]
-        client.headers["Authorization"] = f"Bearer {token}"
+        sign_in(client, "7200001_api", "saver-secret")
         yield client
 
 

@@ -17,6 +17,7 @@ from hil.virtual.cloud.server import ThreadedEmulator
 from hil.virtual.cloud.testing import ContractRecorder, find_specs_dir
 from hil.virtual.network.inventory import parse_yaml_inventory
 from hil.virtual.network.limits import MonthlyLimits, save_limits
+from tests.support.cloud_api import sign_in
 
 INVENTORY = """
 organisation: {id: "7000002", name: "Hardening org", ip_range: "10.61.3.0/24"}
@@ -55,12 +56,7 @@ def anonymous(lab: ThreadedEmulator, recorder: ContractRecorder) -> Iterator[htt
 @pytest.fixture(scope="module")
 def api(lab: ThreadedEmulator, recorder: ContractRecorder) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=lab.endpoints["api"], event_hooks={"response": [recorder.hook]}) as client:
-        token = client.post(
-            "/oauth/token",
-            json={"grant_type": "client_credentials"},
-            auth=("7000002_api", "s3cret-for-hardening"),
-        ).json()["access_token"]
-        client.headers["Authorization"] = f"Bearer {token}"
+        sign_in(client, "7000002_api", "s3cret-for-hardening")
         yield client
 
 

@@ -28,6 +28,7 @@ from hil.virtual.cloud.testing import ContractRecorder, find_specs_dir
 from hil.virtual.netlink import sim_ip_to_loopback
 from hil.virtual.network.inventory import parse_yaml_inventory
 from hil.virtual.network.netlink_client import NetlinkClient
+from tests.support.cloud_api import sign_in
 from tests.support.pty_peer import wait_until
 
 N = 12
@@ -118,10 +119,7 @@ def lab() -> Iterator[ThreadedEmulator]:
 @pytest.fixture(scope="module")
 def api(lab: ThreadedEmulator, recorder: ContractRecorder) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=lab.endpoints["api"], event_hooks={"response": [recorder.hook]}) as client:
-        token = client.post(
-            "/oauth/token", json={"grant_type": "client_credentials"}, auth=("7100001_api", "os-test-secret")
-        ).json()["access_token"]
-        client.headers["Authorization"] = f"Bearer {token}"
+        sign_in(client, "7100001_api", "os-test-secret")
         yield client
 
 
@@ -553,12 +551,7 @@ def own_emulator(advance_s: float = 0) -> Iterator[tuple[ThreadedEmulator, httpx
         emulator.call_async(modem.bring_online(iccid(1), "901405100000001"))
         emulator.call(lambda: emulator.services.clock.advance(advance_s))
         with httpx.Client(base_url=emulator.endpoints["api"]) as client:
-            token = client.post(
-                "/oauth/token",
-                json={"grant_type": "client_credentials"},
-                auth=("7100001_api", "os-test-secret"),
-            ).json()["access_token"]
-            client.headers["Authorization"] = f"Bearer {token}"
+            sign_in(client, "7100001_api", "os-test-secret")
             yield emulator, client
 
 

@@ -29,6 +29,7 @@ from hil.virtual.cloud.contract import ContractValidator
 from hil.virtual.cloud.server import ThreadedEmulator
 from hil.virtual.cloud.testing import find_specs_dir
 from hil.virtual.network.inventory import parse_yaml_inventory
+from tests.support.cloud_api import sign_in
 from tests.support.openapi_assembly import as_the_contract_reads, os_document
 
 SPECS = find_specs_dir()
@@ -323,10 +324,7 @@ FIRST = "8988280666000000001"  # not the example ICCID the schemathesis run work
 @pytest.fixture
 def api(lab: ThreadedEmulator) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=lab.endpoints["api"], timeout=10) as client:
-        token = client.post(
-            "/oauth/token", json={"grant_type": "client_credentials"}, auth=(CLIENT_ID, CLIENT_SECRET)
-        ).json()["access_token"]
-        client.headers["Authorization"] = f"Bearer {token}"
+        sign_in(client, CLIENT_ID, CLIENT_SECRET)
         yield client
 
 
