@@ -169,12 +169,7 @@ def run_and_record(
 def failure_text(record: CheckRecord) -> str:
     """What failed in a record, in one paragraph: class, errors, missed measurements."""
     lines = [f"check {record.check} on {record.subject} failed ({record.failure_class or 'dut'})"]
-    for step in record.steps:
-        if step.error:
-            lines.append(f"  {step.name}: {step.error}")
-        for measurement in step.measurements:
-            if not measurement.passed:
-                lines.append(f"  {step.name}: {measurement.describe()}")
+    lines.extend(f"  {problem.step}: {problem.text}" for problem in record.problems())
     return "\n".join(lines)
 
 

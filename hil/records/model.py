@@ -7,7 +7,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 
 @dataclass
@@ -60,6 +60,12 @@ class Step:
         return value
 
 
+class Problem(NamedTuple):
+    step: str
+    text: str  # the step's error, or the missed measurement described
+    missed: bool  # a measurement out of limits (not an error)
+
+
 @dataclass
 class CheckRecord:
     check: str
@@ -78,6 +84,18 @@ class CheckRecord:
 
     def step_named(self, name: str) -> Step | None:
         return next((s for s in self.steps if s.name == name), None)
+
+    def problems(self) -> list[Problem]:
+        """What failed, in step order: each step's error, then its measurements out of limits;
+        what every failure message and report is written from."""
+        found: list[Problem] = []
+        for current in self.steps:
+            if current.error:
+                found.append(Problem(current.name, current.error, missed=False))
+            found.extend(
+                Problem(current.name, m.describe(), missed=True) for m in current.measurements if not m.passed
+            )
+        return found
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

@@ -132,13 +132,10 @@ def _testcase(result: Result, classname: str) -> ET.Element:
 
 def _failure(record: CheckRecord) -> tuple[str, str]:
     """(one-line message, the details): step errors first, then measurements out of limits."""
-    lines: list[str] = []
-    for current in record.steps:
-        if current.error:
-            lines.append(f"step {current.name}: {clean_text(current.error)}")
-        for m in current.measurements:
-            if not m.passed:
-                lines.append(f"step {current.name}: {clean_text(m.describe())} out of limits")
+    lines = [
+        f"step {problem.step}: {clean_text(problem.text)}" + (" out of limits" if problem.missed else "")
+        for problem in record.problems()
+    ]
     if not lines:
         lines.append(f"{record.check} failed")
     return lines[0], "\n".join(lines) + "\n"

@@ -317,10 +317,5 @@ class _Streak:
 
 
 def _first_error(record: CheckRecord) -> str:
-    for step in record.steps:
-        if step.error:
-            return f"{record.check}: {step.error}"
-        failed = [m.describe() for m in step.measurements if not m.passed]
-        if failed:
-            return f"{record.check}: {failed[0]}"
-    return record.check
+    problems = record.problems()
+    return f"{record.check}: {problems[0].text}" if problems else record.check
