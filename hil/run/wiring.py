@@ -157,14 +157,7 @@ class LocalWiring:
         return check_health(rig, mode)
 
     def rig_info(self, planned: PlannedRig) -> dict[str, Any]:
-        spec = planned.spec
-        return {
-            "backend": "local",
-            "board": spec.board,
-            "dialect": spec.dialect,
-            "iccid": spec.iccid,
-            "tags": dict(spec.tags),
-        }
+        return _rig_file_info(self.backend, planned)
 
 
 class LabgridWiring:
@@ -191,11 +184,16 @@ class LabgridWiring:
         return check_health(rig, mode)
 
     def rig_info(self, planned: PlannedRig) -> dict[str, Any]:
-        spec = planned.spec
-        return {
-            "backend": "labgrid",
-            "board": spec.board,
-            "dialect": spec.dialect,
-            "iccid": spec.iccid,
-            "tags": dict(spec.tags),
-        }
+        return _rig_file_info(self.backend, planned)
+
+
+def _rig_file_info(backend: str, planned: PlannedRig) -> dict[str, Any]:
+    """A rig-file rig as ResultsDB.add_rig records it: what its spec says."""
+    spec = planned.spec
+    return {
+        "backend": backend,
+        "board": spec.board,
+        "dialect": spec.dialect,
+        "iccid": spec.iccid,
+        "tags": dict(spec.tags),
+    }
