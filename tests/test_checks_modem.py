@@ -21,7 +21,7 @@ from at_commands.errors import (
     RegistrationDeniedError,
     SimError,
 )
-from hil.checks.base import REGISTRY, CheckContext, Limit, load_builtin_checks, run_check
+from hil.checks.base import MISSION_CHECKS, REGISTRY, CheckContext, Limit, load_builtin_checks, run_check
 from hil.checks.classify import classify
 from hil.checks.suite import builtin_suite, load_suite
 from hil.cloud.client import CloudApiError
@@ -32,19 +32,7 @@ from hil.rig.rig import Rig
 from hil.rig.rigfile import RigSpec
 
 DIALECTS = ("bg95", "nrf91")
-MODEM_CHECKS = (
-    "sim_ready",
-    "attach",
-    "apn",
-    "signal",
-    "sms_mo",
-    "sms_mt",
-    "uplink_udp",
-    "uplink_coap",
-    "device_auth",
-    "downlink",
-    "data_usage",
-)
+MODEM_CHECKS = tuple(name for name in MISSION_CHECKS if name != "firmware_boot")  # needs firmware
 FAST = {"timeout_s": 10, "attach_timeout_s": 10}
 
 

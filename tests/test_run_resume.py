@@ -27,6 +27,15 @@ def _records_in(db: Path) -> int:
         return len(results.load_run(runs[0].id).records) if runs else 0
 
 
+def _wait_for_records(process: subprocess.Popen[str], db: Path, count: int, before: str) -> None:
+    """Until the running `hil run` has committed `count` records (at most 120 s)."""
+    deadline = time.monotonic() + 120
+    while _records_in(db) < count:
+        assert process.poll() is None, f"hil run ended before {before}: {process.communicate()}"
+        assert time.monotonic() < deadline, f"no {count} records within 120 s"
+        time.sleep(0.05)
+
+
 def test_sigkill_then_resume_finishes_without_redoing(tmp_path: Path) -> None:
     db = tmp_path / "results.db"
     suite = write_suite(tmp_path)
@@ -40,11 +49,7 @@ def test_sigkill_then_resume_finishes_without_redoing(tmp_path: Path) -> None:
         text=True,
     )
     try:
-        deadline = time.monotonic() + 120
-        while _records_in(db) < 4:
-            assert process.poll() is None, f"hil run ended before it was killed: {process.communicate()}"
-            assert time.monotonic() < deadline, "no 4 records within 120 s"
-            time.sleep(0.05)
+        _wait_for_records(process, db, 4, "it was killed")
         os.kill(process.pid, signal.SIGKILL)
         process.wait(timeout=30)
     finally:
@@ -128,11 +133,7 @@ def test_sigint_finishes_the_current_check_and_marks_the_run_interrupted(tmp_pat
         text=True,
     )
     try:
-        deadline = time.monotonic() + 120
-        while _records_in(db) < 2:
-            assert process.poll() is None, f"hil run ended before SIGINT: {process.communicate()}"
-            assert time.monotonic() < deadline, "no 2 records within 120 s"
-            time.sleep(0.05)
+        _wait_for_records(process, db, 2, "SIGINT")
         process.send_signal(signal.SIGINT)
         stdout, stderr = process.communicate(timeout=60)
     finally:
