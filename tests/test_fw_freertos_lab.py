@@ -6,8 +6,6 @@ that the next uplink carries. Skipped with the reason when no kernel is given.""
 
 from __future__ import annotations
 
-import json
-import time
 from pathlib import Path
 
 import pytest
@@ -15,6 +13,7 @@ import pytest
 from hil.firmware.build import BuildResult, build
 from hil.firmware.run import FirmwareLab, FirmwareRunOptions, run_ok
 from tests.support import freertos_fw
+from tests.support.firmware_lab import assert_cloud_decoded_what_was_logged, bootstrap_then_sms_interval
 
 pytestmark = pytest.mark.skipif(freertos_fw.kernel_path() is None, reason=freertos_fw.SKIP_REASON)
 
@@ -24,39 +23,16 @@ def freertos_image(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
     return build("freertos", "mps2-an385", build_dir=tmp_path_factory.mktemp("fw-freertos-app"))
 
 
-def decoded(lab: FirmwareLab, protocol: str, count: int, timeout: float = 10.0) -> list[object]:
-    """The first `count` decoded values of `protocol` in the Device Inspector, oldest first."""
-    deadline = time.monotonic() + timeout
-    while True:
-        history = [
-            json.loads(m.payload)
-            for m in reversed(list(lab.cloud.history(lab.iccid)))
-            if m.protocol == protocol
-        ]
-        if len(history) >= count:
-            return history[:count]
-        assert time.monotonic() < deadline, f"{count} {protocol} uplinks not in the history: {history}"
-        time.sleep(0.05)
-
-
 @pytest.mark.parametrize("dialect", ["bg95", "nrf91"])
 def test_the_freertos_app_bootstraps_uplinks_and_takes_an_sms(
     freertos_image: BuildResult, dialect: str
 ) -> None:
     options = FirmwareRunOptions(dialect=dialect, run_for_s=12, period_s=2)
     with FirmwareLab(freertos_image.image, options) as lab:
-        auth = lab.wait_for("auth", timeout=30)
-        assert auth["identity"] == lab.iccid
-        assert auth.int("psk_len") == len(lab.cloud.psk(lab.iccid)["secretKey"]) > 0
-        lab.wait_for("uplink", timeout=20, proto="coap")
-        lab.send_sms("interval=3")
-        change = lab.wait_for("config", timeout=20)
-        assert (change.get("interval"), change.get("source")) == ("3", "sms")
+        change = bootstrap_then_sms_interval(lab)
         status = lab.wait()
         report = lab.report()
-        for proto in ("udp", "coap"):
-            logged = [e.json("values") for e in lab.events("uplink", proto=proto)]
-            assert logged and decoded(lab, proto.upper(), len(logged)) == logged
+        assert_cloud_decoded_what_was_logged(lab)
     assert status == 0 and run_ok(report), "\n".join(report["console_lines"][-12:])
     assert len(lab.events("sms")) == 1, "the SMS was delivered once"
     after = [e for e in lab.events("uplink", proto="udp") if e.ms > change.ms]

@@ -14,8 +14,6 @@ import itertools
 import json
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +23,12 @@ from hil.firmware.build import BuildResult, build
 from hil.firmware.config_block import FirmwareConfig, encode
 from hil.firmware.console import ConsoleEvent
 from hil.firmware.run import FAST_MODEM, REPO, FirmwareLab, FirmwareRunOptions, run_ok
+from tests.support.firmware_lab import (
+    assert_cloud_decoded_what_was_logged,
+    bootstrap_then_sms_interval,
+    eventually,
+    uplinks,
+)
 
 # Until the modem layer (firmware/common/modem/nce_modem.c) is in the tree the image cannot be
 # built at all; from then on nothing here is skipped.
@@ -39,44 +43,6 @@ def firmware(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
     return build("baremetal", "mps2-an385", build_dir=tmp_path_factory.mktemp("fw-baremetal"))
 
 
-def eventually(check: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        assert time.monotonic() < deadline, f"{what} not met within {timeout} s"
-        time.sleep(0.05)
-
-
-def uplinks(lab: FirmwareLab, proto: str) -> list[ConsoleEvent]:
-    return lab.events("uplink", proto=proto)
-
-
-def history(lab: FirmwareLab) -> list[tuple[str, Any]]:
-    """(protocol, decoded values) of the Device Inspector history, oldest first."""
-    return [(m.protocol, json.loads(m.payload)) for m in reversed(list(lab.cloud.history(lab.iccid)))]
-
-
-def decoded_history(lab: FirmwareLab, proto: str, count: int) -> list[Any]:
-    """The first `count` decoded values of `proto` in the Device Inspector history (waits)."""
-
-    def found() -> list[Any] | None:
-        values = [v for q, v in history(lab) if q == proto.upper()]
-        return values if len(values) >= count else None
-
-    result: list[Any] = eventually(found, what=f"{count} {proto} uplinks in the Device Inspector history")
-    return result
-
-
-def assert_cloud_decoded_what_was_logged(lab: FirmwareLab) -> None:
-    for proto in ("udp", "coap"):
-        logged = [e.json("values") for e in uplinks(lab, proto)]
-        assert logged, f"no {proto} uplink logged"
-        decoded = decoded_history(lab, proto, len(logged))
-        assert decoded == logged, f"{proto}: the cloud decoded {decoded}, the firmware logged {logged}"
-
-
 @pytest.mark.parametrize("dialect", ["bg95", "nrf91"])
 def test_bootstrap_uplinks_and_an_sms_interval_change(firmware: BuildResult, dialect: str) -> None:
     options = FirmwareRunOptions(dialect=dialect, run_for_s=16, period_s=2)
@@ -85,15 +51,7 @@ def test_bootstrap_uplinks_and_an_sms_interval_change(firmware: BuildResult, dia
         assert boot["config"] == "stamped" and boot.int("period_s") == 2 and boot["template"] == "nce_sensor"
         modem = lab.wait_for("modem", timeout=20)
         assert modem["link"] == dialect and modem["iccid"].startswith(lab.iccid)
-        auth = lab.wait_for("auth", timeout=30)
-        # The Device Authenticator answered the SIM's own address with its ICCID; the PSK it gave
-        # is the one the Management API now holds (its length only is logged).
-        assert auth["identity"] == lab.iccid
-        assert auth.int("psk_len") == len(lab.cloud.psk(lab.iccid)["secretKey"]) > 0
-        lab.wait_for("uplink", timeout=20, proto="coap")
-        lab.send_sms("interval=3")
-        change = lab.wait_for("config", timeout=20)
-        assert change.get("interval") == "3" and change.get("source") == "sms"
+        change = bootstrap_then_sms_interval(lab)
         later = lab.wait_for("uplink", timeout=20, proto="udp", count=len(uplinks(lab, "udp")) + 2)
         status = lab.wait()
         report = lab.report()
